@@ -1,0 +1,89 @@
+import type { IncomingMessage } from 'node:http';
+import { KrouterError } from '../../shared/errors.js';
+
+/** Deeper JSON than this is refused before parsing: nothing legitimate nests so far, and deep input is a stack-exhaustion vector. */
+export const MAX_JSON_DEPTH = 128;
+
+/**
+ * Reads a request body up to `limit` bytes (413 beyond, checked against
+ * Content-Length first and then while reading). Nothing is buffered past
+ * the limit.
+ */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) {
+    req.resume();
+    throw tooLarge(limit);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      throw tooLarge(limit);
+    }
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+function tooLarge(limit: number): KrouterError {
+  return new KrouterError('body_too_large', `The request body is larger than ${limit} bytes, the limit of this krouter. Send less, or raise server.bodyLimitBytes in config.json.`);
+}
+
+/**
+ * JSON bodies: `application/json` (or `+json`), no content type, or
+ * `application/x-www-form-urlencoded` whose body is a JSON object (what
+ * `curl -d` sends by default). Anything else is a 415 that says what to send.
+ */
+export function checkJsonContentType(req: IncomingMessage, body: Buffer): void {
+  const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (ct === '' || ct === 'application/json' || ct.endsWith('+json')) return;
+  if (ct === 'application/x-www-form-urlencoded' && firstNonSpace(body) === 0x7b) return;
+  throw new KrouterError('unsupported_content_type', `Content-Type ${JSON.stringify(ct)} is not accepted here: send the body as JSON with Content-Type: application/json.`);
+}
+
+function firstNonSpace(b: Buffer): number {
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return c;
+  }
+  return -1;
+}
+
+/** Parses a JSON object body, refusing too-deep nesting before parsing it. */
+export function parseJsonObject(body: Buffer): Record<string, unknown> {
+  if (body.length === 0) throw new KrouterError('invalid_json', 'The request body is empty: send a JSON object.');
+  const text = body.toString('utf8');
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+    throw new KrouterError('invalid_json', `The request body nests JSON deeper than ${MAX_JSON_DEPTH} levels; flatten it.`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new KrouterError('invalid_json', `The request body is not valid JSON (${(e as Error).message}). Send a JSON object with Content-Type: application/json.`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new KrouterError('invalid_json', 'The request body must be a JSON object ({…}), not an array or a scalar.');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** One pass over the text counting bracket depth outside strings. */
+export function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}

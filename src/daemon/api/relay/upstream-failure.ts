@@ -1,0 +1,41 @@
+import { classifyNetworkError, classifyStatus, errorDetail, retryAfterMs } from '../../routing/classify.js';
+import type { UpstreamResponse } from '../../upstream/dispatcher.js';
+import type { RequestContext } from '../context.js';
+import type { AttemptOutcome } from './attempt-loop.js';
+import { readCapped } from './write.js';
+
+const ERROR_BODY_CAP = 64 * 1024;
+
+/** Headers of an upstream response worth passing to the client on a passed-through error. */
+function passHeaders(up: UpstreamResponse): Record<string, string> {
+  const ct = up.headers['content-type'];
+  return { 'content-type': typeof ct === 'string' ? ct : 'application/json' };
+}
+
+/**
+ * A non-2xx upstream answer: classified; a client error is written to the
+ * client as the provider sent it (its status and body), anything else lets
+ * the fallback loop go on.
+ */
+export async function handleErrorStatus(ctx: RequestContext, up: UpstreamResponse, targetId: string): Promise<AttemptOutcome> {
+  const { text } = await readCapped(up.body, ERROR_BODY_CAP).catch(() => ({ text: '', truncated: false }));
+  const cls = classifyStatus(up.statusCode, text);
+  if (cls.outcome === 'client_error') {
+    const body = Buffer.from(text, 'utf8');
+    ctx.res.writeHead(up.statusCode, { ...passHeaders(up), 'content-length': body.length, 'x-krouter-target': targetId });
+    ctx.res.end(body);
+    return { done: true, status: up.statusCode, outcome: 'client_error', reason: cls.reason, usage: null, ttfbMs: Date.now() - ctx.startedAt, errorCode: 'upstream_client_error' };
+  }
+  const retry = retryAfterMs(up.headers['retry-after'], Date.now(), ctx.services.config.routing.maxCooldownSeconds * 1000);
+  return { done: false, status: up.statusCode, cls, retryAfterMs: retry };
+}
+
+export function networkFailure(err: unknown): AttemptOutcome {
+  return { done: false, status: null, cls: classifyNetworkError(err), retryAfterMs: null };
+}
+
+/** A 200 that is not what was asked for (error body, not JSON, wrong content type). */
+export function badSuccess(reason: string, body?: string): AttemptOutcome {
+  const detail = body === undefined ? null : errorDetail(body);
+  return { done: false, status: 200, cls: { outcome: 'transient', scope: 'target', reason: detail ? `${reason}: ${detail}` : reason }, retryAfterMs: null };
+}

@@ -1,0 +1,108 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { KrouterError } from '../../shared/errors.js';
+import { extractApiKey } from '../auth/extract-key.js';
+import type { ApiServices, RequestContext } from './context.js';
+import { handleModels } from './handlers/models.js';
+import { handleOpenAIRelay } from './handlers/relay-openai.js';
+import { sendOpenAIError } from './openai-error.js';
+import { checkJsonContentType, parseJsonObject, readBody } from './read-body.js';
+
+const V1_ROUTES = 'POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models';
+
+/** The /v1 listener: node:http with the configured limits; every /v1 route needs a krouter key. */
+export function createApiServer(services: ApiServices): Server {
+  const { server: cfg } = services.config;
+  const server = createServer(
+    {
+      headersTimeout: cfg.headersTimeoutMs,
+      requestTimeout: cfg.requestTimeoutMs,
+      keepAliveTimeout: cfg.keepAliveTimeoutMs,
+      maxHeaderSize: 64 * 1024,
+    },
+    (req, res) => {
+      services.counters.total++;
+      services.counters.inFlight++;
+      res.once('close', () => services.counters.inFlight--);
+      handle(services, req, res).catch((e: unknown) => {
+        services.log.error({ err: (e as Error).stack }, 'unhandled error on /v1');
+        sendOpenAIError(res, e);
+      });
+    },
+  );
+  // Connections stalled mid-request beyond the timeouts get a plain 408 from node; oversize headers a 431.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+  });
+  return server;
+}
+
+async function handle(services: ApiServices, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://krouter.invalid');
+  } catch {
+    return sendOpenAIError(res, new KrouterError('invalid_request', 'The request target is not a valid URL path.'));
+  }
+  const path = url.pathname;
+  const method = req.method ?? 'GET';
+
+  if (path === '/healthz' || path === '/') {
+    if (method !== 'GET' && method !== 'HEAD') return sendOpenAIError(res, new KrouterError('method_not_allowed', `${path} answers GET and HEAD only.`), { allow: 'GET, HEAD' });
+    const body = path === '/healthz' ? 'ok\n' : '';
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    res.end(method === 'HEAD' ? undefined : body);
+    return;
+  }
+  if (!path.startsWith('/v1/') && path !== '/v1') {
+    return sendOpenAIError(res, new KrouterError('not_found', `No route ${path}. krouter serves ${V1_ROUTES} (and GET /healthz).`));
+  }
+
+  const presented = extractApiKey(req.headers, url.searchParams);
+  if (presented === null) {
+    return sendOpenAIError(res, new KrouterError('missing_api_key', 'No API key was sent. Send your krouter key as "Authorization: Bearer <key>" (or x-api-key). An operator creates keys with `krouter keys create --name NAME`.'));
+  }
+  const key = services.keys.authenticate(presented);
+  if (key === null) {
+    return sendOpenAIError(res, new KrouterError('invalid_api_key', 'The API key is not valid: it may be mistyped, rotated or revoked. Ask the operator for a current key.'));
+  }
+
+  const ctl = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) ctl.abort();
+  });
+  const ctx: RequestContext = {
+    req,
+    res,
+    services,
+    key,
+    clientIp: req.socket.remoteAddress ?? 'unknown',
+    route: path,
+    startedAt: Date.now(),
+    signal: ctl.signal,
+  };
+
+  switch (path) {
+    case '/v1/models':
+      if (method !== 'GET') return sendOpenAIError(res, new KrouterError('method_not_allowed', 'GET /v1/models lists the models; other methods are not served.'), { allow: 'GET' });
+      await handleModels(ctx);
+      return;
+    case '/v1/chat/completions':
+    case '/v1/embeddings': {
+      if (method !== 'POST') return sendOpenAIError(res, new KrouterError('method_not_allowed', `${path} takes POST with a JSON body.`), { allow: 'POST' });
+      let body: Record<string, unknown>;
+      try {
+        const raw = await readBody(req, services.config.server.bodyLimitBytes);
+        checkJsonContentType(req, raw);
+        body = parseJsonObject(raw);
+      } catch (e) {
+        return sendOpenAIError(res, e, e instanceof KrouterError && e.code === 'body_too_large' ? { connection: 'close' } : {});
+      }
+      await handleOpenAIRelay(ctx, path === '/v1/embeddings' ? 'embeddings' : 'chat', body);
+      return;
+    }
+    default:
+      return sendOpenAIError(res, new KrouterError('not_found', `No route ${method} ${path}. krouter serves ${V1_ROUTES}.`));
+  }
+}

@@ -1,0 +1,101 @@
+import type { ComboStrategy } from '../../shared/admin-types.js';
+import type { Catalog } from './catalog.js';
+import { parseTargetRef, type TargetRef } from './names.js';
+
+export interface PlannedTarget extends TargetRef {
+  /** Combos walked to reach this target, outermost first. */
+  via: string[];
+}
+
+export interface Plan {
+  model: string;
+  kind: 'combo' | 'direct';
+  strategy: ComboStrategy | null;
+  targets: PlannedTarget[];
+}
+
+/** Nesting deeper than this is refused at write time; here it only guards against a corrupt store. */
+const MAX_DEPTH = 16;
+
+/**
+ * Expands a model name into the ordered targets to try. A combo name wins
+ * over `provider/model`; an unknown provider yields null (model_not_found).
+ * Round-robin combos rotate their start on each call via `nextTurn`.
+ */
+export function resolvePlan(model: string, catalog: Catalog, nextTurn: (combo: string) => number): Plan | null {
+  const combo = catalog.combo(model);
+  if (combo) {
+    const targets: PlannedTarget[] = [];
+    const seen = new Set<string>();
+    expand(combo.name, [], catalog, nextTurn, targets, seen);
+    return { model, kind: 'combo', strategy: combo.strategy, targets };
+  }
+  const ref = parseTargetRef(model);
+  if (ref === null || !catalog.provider(ref.provider)) return null;
+  return { model, kind: 'direct', strategy: null, targets: [{ ...ref, via: [] }] };
+}
+
+function expand(name: string, via: string[], catalog: Catalog, nextTurn: (combo: string) => number, out: PlannedTarget[], seen: Set<string>): void {
+  const combo = catalog.combo(name);
+  if (!combo || via.length >= MAX_DEPTH || via.includes(name)) return;
+  const path = [...via, name];
+  let order = combo.targets;
+  if (combo.strategy === 'round-robin' && order.length > 1) {
+    const start = nextTurn(name) % order.length;
+    order = [...order.slice(start), ...order.slice(0, start)];
+  }
+  for (const t of order) {
+    if (catalog.combo(t)) {
+      expand(t, path, catalog, nextTurn, out, seen);
+      continue;
+    }
+    const ref = parseTargetRef(t);
+    if (ref === null || seen.has(ref.id)) continue;
+    seen.add(ref.id);
+    out.push({ ...ref, via: path });
+  }
+}
+
+/** Round-robin turn counters, one per combo. */
+export class Turns {
+  readonly #turns = new Map<string, number>();
+
+  next = (combo: string): number => {
+    const n = this.#turns.get(combo) ?? 0;
+    this.#turns.set(combo, (n + 1) % Number.MAX_SAFE_INTEGER);
+    return n;
+  };
+
+  /** Peek without advancing (for `krouter route`). */
+  peek = (combo: string): number => this.#turns.get(combo) ?? 0;
+}
+
+/**
+ * Returns the cycle a combo definition would create (as a path), or null.
+ * `targets` is the proposed target list of `name`.
+ */
+export function findCycle(name: string, targets: readonly string[], catalog: Catalog): string[] | null {
+  const visit = (current: string, list: readonly string[], path: string[]): string[] | null => {
+    for (const t of list) {
+      if (t === name) return [...path, t];
+      const c = t === current ? undefined : catalog.combo(t);
+      if (c && !path.includes(t)) {
+        const found = visit(t, c.targets, [...path, t]);
+        if (found) return found;
+      }
+    }
+    return null;
+  };
+  return visit(name, targets, [name]);
+}
+
+export function comboDepth(name: string, targets: readonly string[], catalog: Catalog): number {
+  let max = 0;
+  for (const t of targets) {
+    const c = t === name ? undefined : catalog.combo(t);
+    if (c) max = Math.max(max, 1 + comboDepth(t, c.targets, catalog));
+  }
+  return max;
+}
+
+export { MAX_DEPTH as MAX_COMBO_DEPTH };

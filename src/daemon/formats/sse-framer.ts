@@ -43,7 +43,8 @@ function lastBoundaryEnd(buf: Buffer): number {
     if (c === 0x0a) {
       const p = buf[i - 1];
       if (p === 0x0a) return i + 1;
-      if (p === 0x0d && i >= 3 && buf[i - 2] === 0x0a && buf[i - 3] === 0x0d) return i + 1;
+      // \r\n after a line end (\r\n, \n or \r): a blank line
+      if (p === 0x0d && i >= 2 && (buf[i - 2] === 0x0a || buf[i - 2] === 0x0d)) return i + 1;
     } else if (c === 0x0d && buf[i - 1] === 0x0d) {
       return i + 1;
     }

@@ -23,7 +23,7 @@ export function classifyStatus(status: number, body: string): Classification {
   if (status === 404) return { outcome: 'target_fatal', scope: 'target', reason };
   if (status === 408 || status === 425 || status === 429 || status >= 500) return { outcome: 'transient', scope: 'target', reason };
   if (status === 400 || status === 422) {
-    if (/model_not_found/.test(body) || MODEL_MISSING.test(detail ?? '')) return { outcome: 'target_fatal', scope: 'target', reason };
+    if (/model_not_found/.test(body) || MODEL_MISSING.test(detail ?? body.slice(0, 500))) return { outcome: 'target_fatal', scope: 'target', reason };
     return { outcome: 'client_error', scope: 'target', reason };
   }
   if (status === 409 || status === 413 || status === 415) return { outcome: 'client_error', scope: 'target', reason };
@@ -79,8 +79,14 @@ export function errorDetail(body: string): string | null {
 
 /** Providers sometimes echo part of the key they were given ("Incorrect API key provided: sk-abc…"). */
 export function redactSecrets(s: string): string {
-  return s.replace(/\b(sk|pk|rk|gsk|xai|key|AIza)[-_A-Za-z0-9]{8,}/g, '[redacted]').replace(/Bearer\s+\S+/gi, 'Bearer [redacted]');
+  return s
+    .replace(/\b(sk|pk|rk|gsk|xai|key|AIza|hf|pplx|fw|r8|nvapi|ghp|gho|glpat|ya29)[-_A-Za-z0-9]{8,}/g, '[redacted]')
+    .replace(/\b[A-Fa-f0-9]{32,}\b/g, '[redacted]')
+    .replace(/\b(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{40,}\b/g, '[redacted]').replace(/Bearer\s+\S+/gi, 'Bearer [redacted]');
 }
+
+/** IMF-fixdate, the one date form HTTP senders must use (RFC 9110 §5.6.7): `Sun, 06 Nov 1994 08:49:37 GMT`. */
+const HTTP_DATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 
 /** Retry-After (seconds or HTTP date) in ms, bounded, or null. */
 export function retryAfterMs(value: string | string[] | undefined, now: number, maxMs: number): number | null {
@@ -88,6 +94,7 @@ export function retryAfterMs(value: string | string[] | undefined, now: number, 
   if (v === undefined || v.length === 0) return null;
   let ms: number;
   if (/^\d+(\.\d+)?$/.test(v.trim())) ms = Math.ceil(Number(v) * 1000);
+  else if (!HTTP_DATE.test(v.trim())) return null;
   else {
     const t = Date.parse(v);
     if (Number.isNaN(t)) return null;

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { configSchema, type KrouterConfig } from './schema.js';
 
 /** One problem in a config document: where (JSON path) and what is allowed there. */
@@ -13,17 +12,15 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (remove ${issue.keys.length > 1 ? 'them' : 'it'}; see schema/config.schema.json for the allowed keys)`;
-    default:
-      return issue.message;
-  }
-}
-
 export function validateConfig(input: unknown): { ok: true; config: KrouterConfig } | { ok: false; issues: ConfigIssue[] } {
   const res = configSchema.safeParse(input);
   if (res.success) return { ok: true, config: res.data };
-  return { ok: false, issues: res.error.issues.map((i) => ({ path: formatPath(i.path), message: describeIssue(i) })) };
+  const issues: ConfigIssue[] = [];
+  for (const i of res.error.issues) {
+    if (i.code === 'unrecognized_keys') {
+      // One issue per key, at the key's own path: "$.server.prot: unknown key".
+      for (const k of i.keys) issues.push({ path: formatPath([...i.path, k]), message: 'unknown key (remove it, or check its spelling against schema/config.schema.json)' });
+    } else issues.push({ path: formatPath(i.path), message: i.message });
+  }
+  return { ok: false, issues };
 }

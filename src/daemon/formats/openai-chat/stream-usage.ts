@@ -10,7 +10,7 @@ export function mayHoldUsage(buf: Buffer): boolean {
     const i = buf.indexOf(USAGE_KEY, from);
     if (i === -1) return false;
     let j = i + USAGE_KEY.length;
-    while (j < buf.length && (buf[j] === 0x20 || buf[j] === 0x3a)) j++;
+    while (j < buf.length && (buf[j] === 0x20 || buf[j] === 0x3a || buf[j] === 0x09 || buf[j] === 0x0a || buf[j] === 0x0d)) j++;
     if (buf[j] === 0x7b) return true;
     from = j;
   }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { KrouterError } from '../../shared/errors.js';
 import type { KrouterConfig } from '../../shared/config/schema.js';
-import { validateConfig } from '../../shared/config/validate.js';
+import { validateConfig, type ConfigIssue } from '../../shared/config/validate.js';
 import type { DaemonFlags } from '../../shared/daemon-options.js';
 import type { Env } from '../../shared/paths.js';
 
@@ -28,15 +28,19 @@ export function loadConfig(file: string, env: Env, flags: DaemonFlags): KrouterC
       throw new KrouterError('config_invalid', `${file} is not valid JSON (${(e as Error).message}). Fix the syntax, or remove the file to run on the defaults.`);
     }
   }
-  const overridden = applyOverrides(doc, env, flags);
-  const res = validateConfig(overridden);
-  if (!res.ok) {
-    const lines = res.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n');
-    throw new KrouterError('config_invalid', `${file} is invalid:\n${lines}\nFix these values (or remove them to use the defaults) and start again.`, {
-      details: { issues: res.issues },
-    });
-  }
+  // The file is checked as written (an override must not hide a bad value in it), then with the overrides laid on.
+  const asWritten = validateConfig(doc);
+  if (!asWritten.ok) throw invalid(file, asWritten.issues);
+  const res = validateConfig(applyOverrides(doc, env, flags));
+  if (!res.ok) throw invalid('the flags and KROUTER_* environment variables', res.issues);
   return res.config;
+}
+
+function invalid(source: string, issues: ConfigIssue[]): KrouterError {
+  const lines = issues.map((i) => `  ${i.path}: ${i.message}`).join('\n');
+  return new KrouterError('config_invalid', `${source} ${source.startsWith('the ') ? 'are' : 'is'} invalid:\n${lines}\nFix these values (or remove them to use the defaults) and start again.`, {
+    details: { issues },
+  });
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -12,8 +12,10 @@ import {
   ADMIN_PREFIX,
   type ComboDto,
   type ComboInput,
+  type HealthDto,
   type KeyDto,
   type KeySecretDto,
+  type LogDetailDto,
   type LogEntryDto,
   type ProviderDto,
   type ProviderInput,
@@ -128,6 +130,16 @@ export class AdminClient {
   /** Newest first, as the daemon sends them. */
   recentLogs(q: RecentLogsQuery = {}): Promise<LogListDto> {
     return this.request('GET', '/logs', { query: { limit: q.limit, before: q.before } });
+  }
+
+  /** One request's log entry, with its bodies when debug mode captured them. */
+  logDetail(id: number): Promise<LogDetailDto> {
+    return this.request('GET', `/logs/${seg(String(id))}`);
+  }
+
+  /** Live cooldowns and locks of targets and providers (anything not listed is ok). */
+  health(): Promise<HealthDto> {
+    return this.request('GET', '/health');
   }
 
   /**

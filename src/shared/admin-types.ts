@@ -19,6 +19,14 @@
  *   GET    /admin/v1/logs?limit=&before=         -> { entries: LogEntryDto[] }
  *   GET    /admin/v1/logs/stream                 -> NDJSON of LogEntryDto, one per line
  *                                                   (SSE `data:` lines with Accept: text/event-stream)
+ *   GET    /admin/v1/logs/:id                    -> LogDetailDto
+ *   GET    /admin/v1/health                      -> HealthDto
+ *   GET    /admin/v1/lockouts                    -> { lockouts: LockoutDto[] }
+ *   DELETE /admin/v1/lockouts                    -> { cleared: number }
+ *   DELETE /admin/v1/lockouts/:ip                -> { cleared: number }   (:ip URL-encoded; an IPv6 /64 as shown in the list)
+ *   GET    /admin/v1/debug                       -> DebugDto
+ *   PUT    /admin/v1/debug      DebugInput       -> DebugDto
+ *   GET    /admin/v1/audit?url=URL               -> AuditDto
  *
  * `:ref` is a key's id or its name. Timestamps are ISO-8601 strings (UTC).
  * Failures: `{error: {code, message}}` with a matching HTTP status.
@@ -55,7 +63,7 @@ export interface KeySecretDto {
   secret: string;
 }
 
-export const PROVIDER_TYPES = ['openai'] as const;
+export const PROVIDER_TYPES = ['openai', 'openai-responses', 'anthropic', 'gemini'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
 
 export interface ProviderInput {
@@ -168,4 +176,61 @@ export interface LogEntryDto {
   totalTokens: number | null;
   cachedTokens: number | null;
   reasoningTokens: number | null;
+}
+
+export interface LogDetailDto {
+  entry: LogEntryDto;
+  /** Full request/response bodies, only when debug mode captured this request (secrets redacted). */
+  capture: { request: unknown; response: unknown } | null;
+}
+
+export interface HealthTargetDto {
+  /** `provider/model`, or a provider name for provider-wide marks. */
+  key: string;
+  scope: 'target' | 'provider';
+  state: 'cooling_down' | 'locked';
+  until: string;
+  reason: string;
+}
+
+export interface HealthDto {
+  /** Every live cooldown or lock; a target or provider not listed is ok. */
+  marks: HealthTargetDto[];
+}
+
+export interface LockoutDto {
+  /** A client IPv4 address, or an IPv6 /64 prefix (`2001:db8:1:2::/64`). */
+  ip: string;
+  failures: number;
+  windowStartedAt: string;
+  /** Set while the address is locked out. */
+  lockedUntil: string | null;
+}
+
+export interface DebugInput {
+  enabled: boolean;
+  /** Auto-expiry; default 30 minutes, at most 24 hours. */
+  forSeconds?: number;
+}
+
+export interface DebugDto {
+  enabled: boolean;
+  until: string | null;
+  /** Folder of the capture files. */
+  dir: string;
+}
+
+export interface AuditCheckDto {
+  id: string;
+  title: string;
+  ok: boolean;
+  /** What was found. */
+  detail: string;
+  /** How to fix it, when not ok. */
+  fix: string | null;
+}
+
+export interface AuditDto {
+  ok: boolean;
+  checks: AuditCheckDto[];
 }

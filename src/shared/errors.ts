@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   model_not_found: 404,
   all_targets_failed: 502,
   all_targets_cooling_down: 429,
+  unsupported_content: 400,
   client_closed: 499,
   upstream_error: 502,
   upstream_timeout: 504,

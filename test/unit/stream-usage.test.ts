@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { OpenAIStreamUsage, mayHoldUsage } from '../../src/daemon/formats/openai-chat/stream-usage.js';
+import { StreamUsage, mayHoldUsage } from '../../src/daemon/formats/stream-usage.js';
 import { NO_USAGE, openAIUsage } from '../../src/daemon/formats/openai-chat/usage.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -9,8 +9,8 @@ function chunk(obj: unknown, eol = '\n'): string {
   return `data: ${JSON.stringify(obj)}${eol}${eol}`;
 }
 
-const CONTENT = chunk({ id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'héllo 🌍' }, finish_reason: null }], usage: null });
-const FINISH = chunk({ id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: null });
+const CONTENT = chunk({ id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'héllo 🌍' }, finish_reason: null }] });
+const FINISH = chunk({ id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
 const USAGE_OBJ = {
   prompt_tokens: 12,
   completion_tokens: 7,
@@ -66,7 +66,7 @@ describe('openAIUsage', () => {
 describe('OpenAIStreamUsage', () => {
   it('strip=true: records usage and removes exactly the usage-only event', () => {
     const input = b(`${CONTENT}${FINISH}${USAGE_ONLY}${DONE}`);
-    const w = new OpenAIStreamUsage(true);
+    const w = new StreamUsage('openai-chat', true);
     const out = w.filter(input);
     assert.deepEqual(out, b(`${CONTENT}${FINISH}${DONE}`));
     assert.equal(out.length, input.length - Buffer.byteLength(USAGE_ONLY));
@@ -77,14 +77,14 @@ describe('OpenAIStreamUsage', () => {
     const content = chunk({ choices: [{ index: 0, delta: { content: '日本' } }] }, '\r\n');
     const usageOnly = chunk({ choices: [], usage: USAGE_OBJ }, '\r\n');
     const done = 'data: [DONE]\r\n\r\n';
-    const w = new OpenAIStreamUsage(true);
+    const w = new StreamUsage('openai-chat', true);
     assert.deepEqual(w.filter(b(`${content}${usageOnly}${done}`)), b(`${content}${done}`));
     assert.deepEqual(w.usage, EXPECTED_USAGE);
   });
 
   it('strip=false: records usage and forwards every byte', () => {
     const input = b(`${CONTENT}${FINISH}${USAGE_ONLY}${DONE}`);
-    const w = new OpenAIStreamUsage(false);
+    const w = new StreamUsage('openai-chat', false);
     const out = w.filter(input);
     assert.deepEqual(out, input);
     // Nothing dropped: the very same Buffer goes on, no copy.
@@ -93,15 +93,24 @@ describe('OpenAIStreamUsage', () => {
   });
 
   it('chunks without usage pass as the very same Buffer, and usage stays null', () => {
-    const w = new OpenAIStreamUsage(true);
+    const w = new StreamUsage('openai-chat', true);
     const input = b(`${CONTENT}${FINISH}`);
     assert.equal(w.filter(input), input);
     assert.equal(w.filter(b(DONE)).toString(), DONE);
     assert.equal(w.usage, null);
   });
 
+  it('strip=true also removes the "usage":null member include_usage adds to every chunk, and nothing else', () => {
+    const withNull = chunk({ id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'x "usage":null y' } }], usage: null });
+    const w = new StreamUsage('openai-chat', true);
+    const out = w.filter(b(withNull)).toString();
+    assert.equal(out, chunk({ id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'x "usage":null y' } }] }));
+    const keep = new StreamUsage('openai-chat', false);
+    assert.equal(keep.filter(b(withNull)).toString(), withNull);
+  });
+
   it('the usage-only event alone, stripped, leaves an empty Buffer', () => {
-    const w = new OpenAIStreamUsage(true);
+    const w = new StreamUsage('openai-chat', true);
     const out = w.filter(b(USAGE_ONLY));
     assert.equal(out.length, 0);
     assert.deepEqual(w.usage, EXPECTED_USAGE);
@@ -109,7 +118,7 @@ describe('OpenAIStreamUsage', () => {
 
   it('usage on a chunk that still has choices is recorded but never stripped', () => {
     const withChoices = chunk({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } });
-    const w = new OpenAIStreamUsage(true);
+    const w = new StreamUsage('openai-chat', true);
     const input = b(`${CONTENT}${withChoices}${DONE}`);
     assert.deepEqual(w.filter(input), input);
     assert.deepEqual(w.usage, { promptTokens: 3, completionTokens: 1, totalTokens: 4, cachedTokens: null, reasoningTokens: null });
@@ -117,21 +126,21 @@ describe('OpenAIStreamUsage', () => {
 
   it('a usage-only event whose JSON spans several data: lines is still recognised and stripped', () => {
     const split = `data: {"choices":[],\ndata: "usage":{"prompt_tokens":2,"completion_tokens":1,"total_tokens":3}}\n\n`;
-    const w = new OpenAIStreamUsage(true);
+    const w = new StreamUsage('openai-chat', true);
     assert.deepEqual(w.filter(b(`${CONTENT}${split}${DONE}`)), b(`${CONTENT}${DONE}`));
     assert.equal(w.usage?.totalTokens, 3);
   });
 
   it('invalid JSON that looks like usage is forwarded untouched and records nothing', () => {
     const bad = 'data: {"choices":[],"usage":{"prompt_tokens":\n\n';
-    const w = new OpenAIStreamUsage(true);
+    const w = new StreamUsage('openai-chat', true);
     const input = b(`${CONTENT}${bad}${DONE}`);
     assert.deepEqual(w.filter(input), input);
     assert.equal(w.usage, null);
   });
 
   it('the latest usage wins across calls', () => {
-    const w = new OpenAIStreamUsage(false);
+    const w = new StreamUsage('openai-chat', false);
     w.filter(b(chunk({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 1 } })));
     assert.equal(w.usage?.totalTokens, 2);
     w.filter(b(USAGE_ONLY));

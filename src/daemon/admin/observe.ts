@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { LogEntryDto, RouteExplainDto, RouteTargetDto, StatusDto, UsageDto, UsageGroupBy } from '../../shared/admin-types.js';
+import type { HealthDto, LogDetailDto, LogEntryDto, RouteExplainDto, RouteTargetDto, StatusDto, UsageDto, UsageGroupBy } from '../../shared/admin-types.js';
 import { KrouterError } from '../../shared/errors.js';
 import { resolvePlan } from '../routing/resolve.js';
 import { toLogEntryDto } from '../telemetry/log-entry.js';
@@ -86,4 +86,16 @@ export function streamLogs(s: AdminServices, req: IncomingMessage, res: ServerRe
     res.write(sse ? `data: ${line}\n\n` : `${line}\n`);
   });
   res.once('close', off);
+}
+
+export function health(s: AdminServices): HealthDto {
+  return { marks: s.health.list().map((m) => ({ key: m.key, scope: m.scope, state: m.state, until: iso(m.until), reason: m.reason })) };
+}
+
+export function logDetail(s: AdminServices, idRaw: string): LogDetailDto {
+  const id = /^\d+$/.test(idRaw) ? Number(idRaw) : NaN;
+  s.writer.flush();
+  const row = Number.isSafeInteger(id) ? s.store.requestLog.recent({ limit: 1, beforeId: id + 1 })[0] : undefined;
+  if (!row || row.id !== id) throw new KrouterError('not_found', `No request-log entry ${idRaw}. \`krouter logs\` lists recent ones.`);
+  return { entry: toLogEntryDto(row), capture: null };
 }

@@ -6,7 +6,7 @@ import { comboInputSchema, listCombos, putCombo, removeCombo } from './combos.js
 import type { AdminServices } from './context.js';
 import { readInput, sendAdminError, sendJson } from './http.js';
 import { createKey, keyCreateSchema, listKeys, revokeKey, rotateKey } from './keys.js';
-import { explainRoute, recentLogs, status, streamLogs, usage } from './observe.js';
+import { explainRoute, health, logDetail, recentLogs, status, streamLogs, usage } from './observe.js';
 import { listProviders, providerInputSchema, putProvider, removeProvider } from './providers.js';
 import { prepareSocketPath } from './socket-guard.js';
 
@@ -77,5 +77,7 @@ async function route(s: AdminServices, req: IncomingMessage, res: ServerResponse
   if (a === 'usage' && parts.length === 1 && m === 'GET') return sendJson(res, 200, usage(s, q));
   if (a === 'logs' && parts.length === 1 && m === 'GET') return sendJson(res, 200, recentLogs(s, q));
   if (a === 'logs' && b === 'stream' && parts.length === 2 && m === 'GET') return streamLogs(s, req, res);
+  if (a === 'logs' && b && parts.length === 2 && m === 'GET') return sendJson(res, 200, logDetail(s, b));
+  if (a === 'health' && parts.length === 1 && m === 'GET') return sendJson(res, 200, health(s));
   throw new KrouterError('not_found', `No admin route ${m} ${url.pathname}. See the route list in the krouter documentation (src/shared/admin-types.ts).`);
 }

@@ -2,12 +2,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { KrouterError } from '../../shared/errors.js';
 import { extractApiKey } from '../auth/extract-key.js';
 import type { ApiServices, RequestContext } from './context.js';
+import { sendError } from './error-shapes.js';
+import { handleCountTokens } from './handlers/count-tokens.js';
+import { handleGenerate } from './handlers/generate.js';
 import { handleModels } from './handlers/models.js';
-import { handleOpenAIRelay } from './handlers/relay-openai.js';
-import { sendOpenAIError } from './openai-error.js';
+import { formatOfPath, matchRoute, ROUTES_HELP } from './inbound.js';
 import { checkJsonContentType, parseJsonObject, readBody } from './read-body.js';
-
-const V1_ROUTES = 'POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models';
 
 /** The /v1 listener: node:http with the configured limits; every /v1 route needs a krouter key. */
 export function createApiServer(services: ApiServices): Server {
@@ -25,7 +25,7 @@ export function createApiServer(services: ApiServices): Server {
       res.once('close', () => services.counters.inFlight--);
       handle(services, req, res).catch((e: unknown) => {
         services.log.error({ err: (e as Error).stack }, 'unhandled error on /v1');
-        sendOpenAIError(res, e);
+        sendError(res, 'openai-chat', e);
       });
     },
   );
@@ -43,30 +43,35 @@ async function handle(services: ApiServices, req: IncomingMessage, res: ServerRe
   try {
     url = new URL(req.url ?? '/', 'http://krouter.invalid');
   } catch {
-    return sendOpenAIError(res, new KrouterError('invalid_request', 'The request target is not a valid URL path.'));
+    return sendError(res, 'openai-chat', new KrouterError('invalid_request', 'The request target is not a valid URL path.'));
   }
   const path = url.pathname;
   const method = req.method ?? 'GET';
 
   if (path === '/healthz' || path === '/') {
-    if (method !== 'GET' && method !== 'HEAD') return sendOpenAIError(res, new KrouterError('method_not_allowed', `${path} answers GET and HEAD only.`), { allow: 'GET, HEAD' });
+    if (method !== 'GET' && method !== 'HEAD') return sendError(res, 'openai-chat', new KrouterError('method_not_allowed', `${path} answers GET and HEAD only.`), { allow: 'GET, HEAD' });
     const body = path === '/healthz' ? 'ok\n' : '';
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
     res.end(method === 'HEAD' ? undefined : body);
     return;
   }
-  if (!path.startsWith('/v1/') && path !== '/v1') {
-    return sendOpenAIError(res, new KrouterError('not_found', `No route ${path}. krouter serves ${V1_ROUTES} (and GET /healthz).`));
+  const errFormat = formatOfPath(path);
+  if (!path.startsWith('/v1/') && !path.startsWith('/v1beta/')) {
+    return sendError(res, errFormat, new KrouterError('not_found', `No route ${path}. krouter serves ${ROUTES_HELP} (and GET /healthz).`));
   }
 
   const presented = extractApiKey(req.headers, url.searchParams);
   if (presented === null) {
-    return sendOpenAIError(res, new KrouterError('missing_api_key', 'No API key was sent. Send your krouter key as "Authorization: Bearer <key>" (or x-api-key). An operator creates keys with `krouter keys create --name NAME`.'));
+    return sendError(res, errFormat, new KrouterError('missing_api_key', 'No API key was sent. Send your krouter key as "Authorization: Bearer <key>" (or x-api-key). An operator creates keys with `krouter keys create --name NAME`.'));
   }
   const key = services.keys.authenticate(presented);
   if (key === null) {
-    return sendOpenAIError(res, new KrouterError('invalid_api_key', 'The API key is not valid: it may be mistyped, rotated or revoked. Ask the operator for a current key.'));
+    return sendError(res, errFormat, new KrouterError('invalid_api_key', 'The API key is not valid: it may be mistyped, rotated or revoked. Ask the operator for a current key.'));
   }
+
+  const route = matchRoute(method, path);
+  if (route === null) return sendError(res, errFormat, new KrouterError('not_found', `No route ${method} ${path}. krouter serves ${ROUTES_HELP}.`));
+  if (route === 'method') return sendError(res, errFormat, new KrouterError('method_not_allowed', `${method} is not served on ${path}.`));
 
   const ctl = new AbortController();
   res.once('close', () => {
@@ -82,27 +87,16 @@ async function handle(services: ApiServices, req: IncomingMessage, res: ServerRe
     startedAt: Date.now(),
     signal: ctl.signal,
   };
+  if (route.op === 'models') return handleModels(ctx, route.format);
 
-  switch (path) {
-    case '/v1/models':
-      if (method !== 'GET') return sendOpenAIError(res, new KrouterError('method_not_allowed', 'GET /v1/models lists the models; other methods are not served.'), { allow: 'GET' });
-      await handleModels(ctx);
-      return;
-    case '/v1/chat/completions':
-    case '/v1/embeddings': {
-      if (method !== 'POST') return sendOpenAIError(res, new KrouterError('method_not_allowed', `${path} takes POST with a JSON body.`), { allow: 'POST' });
-      let body: Record<string, unknown>;
-      try {
-        const raw = await readBody(req, services.config.server.bodyLimitBytes);
-        checkJsonContentType(req, raw);
-        body = parseJsonObject(raw);
-      } catch (e) {
-        return sendOpenAIError(res, e, e instanceof KrouterError && e.code === 'body_too_large' ? { connection: 'close' } : {});
-      }
-      await handleOpenAIRelay(ctx, path === '/v1/embeddings' ? 'embeddings' : 'chat', body);
-      return;
-    }
-    default:
-      return sendOpenAIError(res, new KrouterError('not_found', `No route ${method} ${path}. krouter serves ${V1_ROUTES}.`));
+  let body: Record<string, unknown>;
+  try {
+    const raw = await readBody(req, services.config.server.bodyLimitBytes);
+    checkJsonContentType(req, raw);
+    body = parseJsonObject(raw);
+  } catch (e) {
+    return sendError(res, route.format, e, e instanceof KrouterError && e.code === 'body_too_large' ? { connection: 'close' } : {});
   }
+  if (route.op === 'count_tokens') return handleCountTokens(ctx, body);
+  await handleGenerate(ctx, route, body);
 }

@@ -1,7 +1,7 @@
 import type { Catalog, ProviderEntry } from '../routing/catalog.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Upstream } from '../upstream/dispatcher.js';
-import { openAIHeaders, openAIUrl } from './openai.js';
+import { adapterFor, upstreamHeaders } from './adapter.js';
 
 const FETCH_TIMEOUT_MS = 5_000;
 const MAX_MODELS = 5_000;
@@ -36,19 +36,19 @@ export class ModelLists {
 
   async #fetch(p: ProviderEntry): Promise<string[]> {
     try {
-      const res = await this.upstream.send(openAIUrl(p, '/models'), {
+      const adapter = adapterFor(p.type);
+      const res = await this.upstream.send(adapter.modelsUrl(p), {
         method: 'GET',
-        headers: openAIHeaders(p, { accept: 'application/json', 'accept-encoding': 'identity' }),
+        headers: upstreamHeaders(p, adapter, { accept: 'application/json', 'accept-encoding': 'identity' }),
         signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
       });
       if (res.statusCode !== 200) {
         await res.body.dump();
         throw new Error(`HTTP ${res.statusCode}`);
       }
-      const json = (await res.body.json()) as { data?: Array<{ id?: unknown }> };
-      const ids = (Array.isArray(json.data) ? json.data : [])
-        .map((m) => m.id)
-        .filter((id): id is string => typeof id === 'string' && id.length > 0 && id.length < 256)
+      const ids = adapter
+        .parseModels(await res.body.json())
+        .filter((id) => id.length > 0 && id.length < 256)
         .slice(0, MAX_MODELS);
       this.catalog.setFetchedModels(p.name, ids, Date.now());
       return ids;

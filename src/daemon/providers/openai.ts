@@ -1,17 +1,21 @@
-import type { ProviderEntry } from '../routing/catalog.js';
+import type { ProviderAdapter } from './adapter.js';
+import { baseOf, idsFromData } from './provider-util.js';
 
 /**
- * Adapter for type `openai`: any OpenAI-compatible server (OpenAI, OpenRouter,
- * Groq, DeepSeek, Ollama, vLLM, llama.cpp, LM Studio…). Knows URLs and
- * credentials; bodies pass through in OpenAI's own wire format.
+ * Type `openai`: any OpenAI-compatible chat-completions server (OpenAI,
+ * OpenRouter, Groq, DeepSeek, Ollama, vLLM, llama.cpp, LM Studio…).
  */
-export function openAIUrl(p: ProviderEntry, path: '/chat/completions' | '/embeddings' | '/models'): string {
-  return p.baseUrl.replace(/\/+$/, '') + path;
-}
+export const openAIAdapter: ProviderAdapter = {
+  format: 'openai-chat',
+  generateUrl: (p) => `${baseOf(p)}/chat/completions`,
+  authHeaders: (p): Record<string, string> => (p.apiKey === null ? {} : { authorization: `Bearer ${p.apiKey}` }),
+  modelsUrl: (p) => `${baseOf(p)}/models`,
+  parseModels: idsFromData,
+};
 
-export function openAIHeaders(p: ProviderEntry, extra: Record<string, string>): Record<string, string> {
-  const h: Record<string, string> = { ...extra };
-  for (const name in p.headers) h[name.toLowerCase()] = p.headers[name]!;
-  if (p.apiKey !== null) h['authorization'] = `Bearer ${p.apiKey}`;
-  return h;
-}
+/** Type `openai-responses`: servers of OpenAI's Responses API. */
+export const openAIResponsesAdapter: ProviderAdapter = {
+  ...openAIAdapter,
+  format: 'openai-responses',
+  generateUrl: (p) => `${baseOf(p)}/responses`,
+};

@@ -51,6 +51,16 @@ export class TargetHealth {
     this.#providers.delete(t.provider);
   }
 
+  /** Every live mark, soonest-expiring first. */
+  list(): Array<{ key: string; scope: 'target' | 'provider'; state: Mark['kind']; until: number; reason: string }> {
+    const now = this.now();
+    const out: Array<{ key: string; scope: 'target' | 'provider'; state: Mark['kind']; until: number; reason: string }> = [];
+    for (const [scope, map] of [['provider', this.#providers], ['target', this.#targets]] as const) {
+      for (const [key, m] of map) if (m.until > now) out.push({ key, scope, state: m.kind, until: m.until, reason: m.reason });
+    }
+    return out.sort((a, b) => a.until - b.until);
+  }
+
   forgetProvider(name: string): void {
     this.#providers.delete(name);
     for (const key of this.#targets.keys()) if (key.startsWith(`${name}/`)) this.#targets.delete(key);

@@ -6,24 +6,21 @@ import { readCapped } from './write.js';
 
 const ERROR_BODY_CAP = 64 * 1024;
 
-/** Headers of an upstream response worth passing to the client on a passed-through error. */
-function passHeaders(up: UpstreamResponse): Record<string, string> {
-  const ct = up.headers['content-type'];
-  return { 'content-type': typeof ct === 'string' ? ct : 'application/json' };
-}
-
 /**
- * A non-2xx upstream answer: classified; a client error is written to the
- * client as the provider sent it (its status and body), anything else lets
- * the fallback loop go on.
+ * A non-2xx upstream answer: classified; a client error is handed to
+ * `onClientError` to be written to the client (as sent, or translated to the
+ * client's format), anything else lets the fallback loop go on.
  */
-export async function handleErrorStatus(ctx: RequestContext, up: UpstreamResponse, targetId: string): Promise<AttemptOutcome> {
+export async function handleErrorStatus(
+  ctx: RequestContext,
+  up: UpstreamResponse,
+  onClientError: (status: number, text: string, contentType: string) => void,
+): Promise<AttemptOutcome> {
   const { text } = await readCapped(up.body, ERROR_BODY_CAP).catch(() => ({ text: '', truncated: false }));
   const cls = classifyStatus(up.statusCode, text);
   if (cls.outcome === 'client_error') {
-    const body = Buffer.from(text, 'utf8');
-    ctx.res.writeHead(up.statusCode, { ...passHeaders(up), 'content-length': body.length, 'x-krouter-target': targetId });
-    ctx.res.end(body);
+    const ct = up.headers['content-type'];
+    onClientError(up.statusCode, text, typeof ct === 'string' ? ct : 'application/json');
     return { done: true, status: up.statusCode, outcome: 'client_error', reason: cls.reason, usage: null, ttfbMs: Date.now() - ctx.startedAt, errorCode: 'upstream_client_error' };
   }
   const retry = retryAfterMs(up.headers['retry-after'], Date.now(), ctx.services.config.routing.maxCooldownSeconds * 1000);

@@ -133,6 +133,12 @@ export interface PivotRequest {
 
 export type StopReason = 'end' | 'max_tokens' | 'tool_use' | 'stop_sequence' | 'content_filter' | 'refusal' | 'error';
 
+/**
+ * Token counts with OpenAI's meaning: inputTokens counts the whole prompt,
+ * cached reads and cache writes included (Anthropic's `input_tokens` excludes
+ * them: its decoder adds them in, its encoder takes them out); outputTokens
+ * includes reasoning tokens.
+ */
 export interface PivotUsage {
   inputTokens: number | null;
   outputTokens: number | null;
@@ -193,12 +199,20 @@ export const EMPTY_USAGE: PivotUsage = { inputTokens: null, outputTokens: null, 
  */
 export class UnsupportedContent extends Error {
   readonly code = 'unsupported_content';
+  /**
+   * `target` is the format being encoded to; a decoder (which does not know the
+   * target yet) passes nothing, for content krouter cannot translate at all.
+   */
   constructor(
     readonly what: string,
     readonly where: string,
-    readonly target: FormatId,
+    readonly target?: FormatId,
   ) {
-    super(`${what} at ${where} cannot be sent to a ${target} model; remove it or route this request to a model that accepts it.`);
+    super(
+      target === undefined
+        ? `${what} at ${where} cannot be translated by krouter to another API format; remove it, or route this request to a provider of the client's own format, where it passes through untouched.`
+        : `${what} at ${where} cannot be sent to a ${target} model; remove it or route this request to a model that accepts it.`,
+    );
   }
 }
 

@@ -1,0 +1,64 @@
+import type { FormatId, PivotRequest } from '../formats/pivot/types.js';
+
+export type Operation = 'generate' | 'embeddings' | 'count_tokens' | 'models';
+
+/** What the route says about a /v1 request before its body is read. */
+export interface Route {
+  format: FormatId;
+  op: Operation;
+  /** Gemini: model and streaming come from the path. */
+  model?: string;
+  stream?: boolean;
+}
+
+const GEMINI_PATH = /^\/(v1beta|v1)\/models\/([^/:]+(?:\/[^/:]+)*):(generateContent|streamGenerateContent)$/;
+
+/** Maps a method and path to the inbound format and operation, or null (404). */
+export function matchRoute(method: string, path: string): Route | null | 'method' {
+  const post = method === 'POST';
+  switch (path) {
+    case '/v1/chat/completions':
+      return post ? { format: 'openai-chat', op: 'generate' } : 'method';
+    case '/v1/responses':
+      return post ? { format: 'openai-responses', op: 'generate' } : 'method';
+    case '/v1/messages':
+      return post ? { format: 'anthropic', op: 'generate' } : 'method';
+    case '/v1/messages/count_tokens':
+      return post ? { format: 'anthropic', op: 'count_tokens' } : 'method';
+    case '/v1/embeddings':
+      return post ? { format: 'openai-chat', op: 'embeddings' } : 'method';
+    case '/v1/models':
+      return method === 'GET' ? { format: 'openai-chat', op: 'models' } : 'method';
+    case '/v1beta/models':
+      return method === 'GET' ? { format: 'gemini', op: 'models' } : 'method';
+  }
+  const g = GEMINI_PATH.exec(path);
+  if (g) {
+    if (!post) return 'method';
+    return { format: 'gemini', op: 'generate', model: decodeURIComponent(g[2]!), stream: g[3] === 'streamGenerateContent' };
+  }
+  return null;
+}
+
+/** The format a path's errors are written in, even before the route is known to exist (auth errors). */
+export function formatOfPath(path: string): FormatId {
+  if (path.startsWith('/v1/messages')) return 'anthropic';
+  if (path.startsWith('/v1beta/') || /^\/v1\/models\/.+:/.test(path)) return 'gemini';
+  if (path === '/v1/responses') return 'openai-responses';
+  return 'openai-chat';
+}
+
+/** One client request, in its own format, with the pivot decoded only if some target needs it. */
+export interface Inbound {
+  format: FormatId;
+  body: Record<string, unknown>;
+  model: string;
+  stream: boolean;
+  /** OpenAI chat: the client asked for usage in its stream. */
+  clientWantsUsage: boolean;
+  /** Client headers that pass through to a same-format provider (e.g. anthropic-beta). */
+  passHeaders: Record<string, string>;
+  pivot: () => Promise<PivotRequest>;
+}
+
+export const ROUTES_HELP = 'POST /v1/chat/completions, /v1/responses, /v1/messages, /v1/messages/count_tokens, /v1/embeddings, /v1beta/models/{model}:generateContent|streamGenerateContent; GET /v1/models';

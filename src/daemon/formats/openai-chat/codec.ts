@@ -1,0 +1,17 @@
+/** The OpenAI Chat Completions codec: `/v1/chat/completions` bodies and streams ⇄ the pivot. */
+import type { FormatCodec } from '../pivot/types.js';
+import { errorType } from './common.js';
+import { decodeRequest, encodeRequest } from './request.js';
+import { decodeResponse, encodeResponse } from './response.js';
+import { OpenAIChatStreamDecoder, OpenAIChatStreamEncoder } from './stream.js';
+
+export const openAIChatCodec: FormatCodec = {
+  id: 'openai-chat',
+  decodeRequest,
+  encodeRequest,
+  decodeResponse,
+  encodeResponse,
+  streamDecoder: () => new OpenAIChatStreamDecoder(),
+  streamEncoder: (req) => new OpenAIChatStreamEncoder(req),
+  encodeError: (status, code, message) => ({ error: { message, type: errorType(status), code, param: null } }),
+};

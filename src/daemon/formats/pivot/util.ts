@@ -1,0 +1,39 @@
+import type { MediaSource, PivotUsage } from './types.js';
+
+/** `data:<type>;base64,<data>` → base64 source; any other URL stays a URL source. */
+export function mediaFromUrl(url: string): MediaSource {
+  const m = /^data:([^;,]+)?(?:;[^;,=]+=[^;,]*)*;base64,(.*)$/s.exec(url);
+  if (m) return { kind: 'base64', mediaType: m[1] ?? 'application/octet-stream', data: m[2]! };
+  return { kind: 'url', url };
+}
+
+export function mediaToUrl(src: MediaSource): string {
+  return src.kind === 'url' ? src.url : `data:${src.mediaType};base64,${src.data}`;
+}
+
+/** Tool-call arguments as an object, for formats that carry objects (Anthropic `input`, Gemini `args`). Invalid JSON becomes `{}` only when empty. */
+export function argsToObject(args: string): Record<string, unknown> {
+  if (args.trim() === '') return {};
+  const v: unknown = JSON.parse(args);
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { value: v };
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+export function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.round(v) : null;
+}
+
+/** Fills totalTokens from input+output when the format does not give it. */
+export function completeUsage(u: PivotUsage): PivotUsage {
+  if (u.totalTokens !== null || (u.inputTokens === null && u.outputTokens === null)) return u;
+  return { ...u, totalTokens: (u.inputTokens ?? 0) + (u.outputTokens ?? 0) };
+}
+
+/** One SSE event as bytes: `event: NAME\n` (if named) and `data: JSON\n\n`. */
+export function sseEvent(name: string | null, data: unknown): string {
+  const json = typeof data === 'string' ? data : JSON.stringify(data);
+  return name === null ? `data: ${json}\n\n` : `event: ${name}\ndata: ${json}\n\n`;
+}

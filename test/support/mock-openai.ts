@@ -10,29 +10,14 @@
  * Routes are served both with and without the `/v1` prefix, so a provider can
  * be configured with base URL `${mock.url}/v1` (the usual form) or `${mock.url}`.
  */
-import { once, EventEmitter } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MockServerBase, textPieces, type BaseMode, type RecordedRequest as BaseRecordedRequest } from './mock-base.js';
 
-/** What the mock does with the next POST (chat completions / embeddings). */
+/** What the mock does with the next POST (chat completions / embeddings): the shared fault modes (see mock-base.ts) plus OpenAI's error-in-200. */
 export type MockMode =
-  | { kind: 'ok' }
-  /** Answer with this status and body (default: an OpenAI-shaped error). */
-  | { kind: 'status'; status: number; body?: unknown; retryAfter?: string | number; headers?: Record<string, string> }
-  /** Read the request, never answer. */
-  | { kind: 'hang' }
-  /** 200 text/event-stream headers sent at once, then silence (never a first event). */
-  | { kind: 'headers-then-hang' }
-  /** Destroy the socket before any response byte. */
-  | { kind: 'reset' }
-  /** 200 text/event-stream whose content is junk, then end. */
-  | { kind: 'garbage-sse' }
+  | BaseMode
   /** 200 whose first SSE event (or, for non-stream requests, whose JSON body) is `{"error":{...}}`. */
-  | { kind: 'error-first-event'; error?: { message: string; type?: string; code?: string | null } }
-  /** Stream `chunks` content chunks, `intervalMs` apart (non-stream: answer after chunks*intervalMs). */
-  | { kind: 'slow-stream'; chunks: number; intervalMs: number }
-  /** Send headers and `afterChunks` chunks (role chunk included), then destroy the socket. */
-  | { kind: 'reset-mid-stream'; afterChunks?: number };
+  | { kind: 'error-first-event'; error?: { message: string; type?: string; code?: string | null } };
 
 export interface MockUsage {
   prompt_tokens: number;
@@ -65,25 +50,8 @@ export interface RequestBody {
   [key: string]: unknown;
 }
 
-export interface RecordedRequest {
-  seq: number;
-  method: string;
-  url: string;
-  /** Path without the query, and without a leading `/v1`. */
-  route: string;
-  headers: IncomingHttpHeaders;
-  rawBody: string;
-  /** Parsed JSON body, or undefined when absent, invalid or not an object. */
-  body: RequestBody | undefined;
-  mode: MockMode['kind'];
-  receivedAt: number;
-  /** When the response/connection for this request closed (either side). */
-  closedAt: number | null;
-  /** True when the connection closed before the mock finished its response (the client went away, or the mock reset it on purpose). */
-  closedEarly: boolean;
-  /** True when the mock itself destroyed the socket (reset modes). */
-  resetByMock: boolean;
-}
+/** One request as the mock saw it (see mock-base.ts). */
+export type RecordedRequest = BaseRecordedRequest<RequestBody>;
 
 const DEFAULT_USAGE: MockUsage = { prompt_tokens: 13, completion_tokens: 7, cached_tokens: 3, reasoning_tokens: 2 };
 
@@ -101,52 +69,18 @@ function defaultErrorFor(status: number) {
   return errorBody(`mock status ${status}`, 'invalid_request_error', null);
 }
 
-export class MockOpenAI extends EventEmitter {
-  readonly name: string;
-  readonly requests: RecordedRequest[] = [];
-  mode: MockMode;
+export class MockOpenAI extends MockServerBase<MockMode, RequestBody> {
   usage: MockUsage;
   models: string[];
   requireApiKey: string | undefined;
   embeddingDims: number;
 
-  private server: Server;
-  private sockets = new Set<Socket>();
-  private timers = new Set<NodeJS.Timeout>();
-  private queued: MockMode[] = [];
-  private seq = 0;
-  private started = false;
-  private port = 0;
-
   constructor(opts: MockOptions = {}) {
-    super();
-    this.name = opts.name ?? 'mock';
-    this.mode = opts.mode ?? { kind: 'ok' };
+    super({ name: opts.name ?? 'mock', mode: opts.mode ?? { kind: 'ok' }, prefixes: ['/v1'] });
     this.usage = { ...DEFAULT_USAGE, ...opts.usage };
     this.models = opts.models ?? ['gpt-mock-1', 'gpt-mock-2'];
     this.requireApiKey = opts.requireApiKey;
     this.embeddingDims = opts.embeddingDims ?? 4;
-    this.server = createServer((req, res) => this.handle(req, res));
-    this.server.keepAliveTimeout = 5_000;
-    this.server.on('connection', (s: Socket) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    this.server.on('clientError', (_err, socket) => socket.destroy());
-  }
-
-  async start(): Promise<this> {
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    this.port = (this.server.address() as AddressInfo).port;
-    this.started = true;
-    return this;
-  }
-
-  /** `http://127.0.0.1:PORT` (no `/v1`). */
-  get url(): string {
-    if (!this.started) throw new Error('mock not started');
-    return `http://127.0.0.1:${this.port}`;
   }
 
   /** `http://127.0.0.1:PORT/v1`: what a provider's base URL should be. */
@@ -159,142 +93,22 @@ export class MockOpenAI extends EventEmitter {
     return `Hello from ${this.name} via ${model}.`;
   }
 
-  setMode(mode: MockMode): void {
-    this.mode = mode;
-  }
-
-  /** Modes used by the next POSTs, in order, before falling back to `mode`. */
-  queueModes(...modes: MockMode[]): void {
-    this.queued.push(...modes);
-  }
-
   setUsage(u: Partial<MockUsage>): void {
     this.usage = { ...this.usage, ...u };
   }
 
-  /** Requests to a route (`/chat/completions`, `/embeddings`, `/models`). */
-  requestsTo(route: string): RecordedRequest[] {
-    return this.requests.filter((r) => r.route === route);
-  }
-
-  clearRequests(): void {
-    this.requests.length = 0;
-  }
-
-  /** Resolves with the first recorded request matching `pred` (already recorded or future); rejects after timeoutMs. */
-  waitForRequest(pred: (r: RecordedRequest) => boolean = () => true, timeoutMs = 5_000): Promise<RecordedRequest> {
-    const hit = this.requests.find(pred);
-    if (hit) return Promise.resolve(hit);
-    return new Promise((resolve, reject) => {
-      const onReq = (r: RecordedRequest) => {
-        if (!pred(r)) return;
-        clearTimeout(t);
-        this.off('request', onReq);
-        resolve(r);
-      };
-      const t = setTimeout(() => {
-        this.off('request', onReq);
-        reject(new Error(`mock ${this.name}: no matching request within ${timeoutMs} ms (saw ${this.requests.length})`));
-      }, timeoutMs);
-      this.on('request', onReq);
-    });
-  }
-
-  /** Resolves with the close time of `rec`'s connection; rejects after timeoutMs. */
-  waitForClose(rec: RecordedRequest, timeoutMs = 5_000): Promise<number> {
-    if (rec.closedAt !== null) return Promise.resolve(rec.closedAt);
-    return new Promise((resolve, reject) => {
-      const onClose = (r: RecordedRequest) => {
-        if (r !== rec) return;
-        clearTimeout(t);
-        this.off('close', onClose);
-        resolve(r.closedAt as number);
-      };
-      const t = setTimeout(() => {
-        this.off('close', onClose);
-        reject(new Error(`mock ${this.name}: request #${rec.seq} ${rec.route} still open after ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.on('close', onClose);
-    });
-  }
-
-  /** Closes the server and every connection, hung ones included. */
-  async close(): Promise<void> {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    const closed = this.started ? new Promise<void>((r) => this.server.close(() => r())) : Promise.resolve();
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    this.server.closeAllConnections?.();
-    await closed;
-    this.started = false;
-  }
-
   // ------------------------------------------------------------------ internals
 
-  private later(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, ms);
-    this.timers.add(t);
+  protected override errorBodyFor(status: number, message?: string): unknown {
+    if (message !== undefined) return errorBody(message, status >= 500 ? 'server_error' : 'invalid_request_error', null);
+    return defaultErrorFor(status);
   }
 
-  private nextMode(): MockMode {
-    return this.queued.shift() ?? this.mode;
+  protected override responseHeaders(): Record<string, string> {
+    return { 'x-request-id': `req_mock_${this.seq}`, 'openai-processing-ms': '1' };
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('error', () => undefined);
-    req.on('end', () => {
-      const rawBody = Buffer.concat(chunks).toString('utf8');
-      let body: RequestBody | undefined;
-      if (rawBody.length > 0) {
-        try {
-          const parsed: unknown = JSON.parse(rawBody);
-          if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as RequestBody;
-        } catch {
-          body = undefined;
-        }
-      }
-      const url = req.url ?? '/';
-      const pathOnly = url.split('?')[0] ?? '/';
-      const route = pathOnly.startsWith('/v1/') ? pathOnly.slice(3) : pathOnly;
-      const isPost = req.method === 'POST';
-      const mode: MockMode = isPost ? this.nextMode() : { kind: 'ok' };
-      const rec: RecordedRequest = {
-        seq: ++this.seq,
-        method: req.method ?? '',
-        url,
-        route,
-        headers: req.headers,
-        rawBody,
-        body,
-        mode: mode.kind,
-        receivedAt: Date.now(),
-        closedAt: null,
-        closedEarly: false,
-        resetByMock: false,
-      };
-      this.requests.push(rec);
-      res.on('close', () => {
-        rec.closedAt = Date.now();
-        rec.closedEarly = !res.writableFinished;
-        this.emit('close', rec);
-      });
-      this.emit('request', rec);
-      try {
-        this.route(req, res, rec, mode);
-      } catch (err) {
-        if (!res.headersSent) this.json(res, 500, errorBody(`mock crashed: ${String(err)}`, 'server_error', null));
-        else res.destroy();
-      }
-    });
-  }
-
-  private route(req: IncomingMessage, res: ServerResponse, rec: RecordedRequest, mode: MockMode): void {
+  protected override dispatch(req: IncomingMessage, res: ServerResponse, rec: RecordedRequest, mode: MockMode): void {
     const m = req.method;
     if (m === 'GET' && rec.route === '/models') return this.modelsList(res);
     if (m === 'POST' && (rec.route === '/chat/completions' || rec.route === '/embeddings')) {
@@ -314,52 +128,16 @@ export class MockOpenAI extends EventEmitter {
 
   /** Handles modes that don't depend on the route. Returns true when handled. */
   private applyFault(res: ServerResponse, body: RequestBody, rec: RecordedRequest, mode: MockMode): boolean {
-    switch (mode.kind) {
-      case 'status': {
-        const headers: Record<string, string> = { ...mode.headers };
-        if (mode.retryAfter !== undefined) headers['retry-after'] = String(mode.retryAfter);
-        this.json(res, mode.status, mode.body ?? defaultErrorFor(mode.status), headers);
-        return true;
-      }
-      case 'hang':
-        return true; // never answer; close() or the client ends it
-      case 'headers-then-hang':
-        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
-        res.flushHeaders();
-        return true;
-      case 'reset':
-        rec.resetByMock = true;
-        res.socket?.destroy();
-        return true;
-      case 'garbage-sse':
-        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
-        res.end('this is not server-sent events\n\n<html>502 Bad Gateway</html>\n{{{{\n\n');
-        return true;
-      case 'error-first-event': {
-        const err = { message: 'The server had an error processing your request.', type: 'server_error', code: null, param: null, ...mode.error };
-        if (body.stream === true) {
-          res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
-          res.end(`data: ${JSON.stringify({ error: err })}\n\ndata: [DONE]\n\n`);
-        } else {
-          this.json(res, 200, { error: err });
-        }
-        return true;
-      }
-      default:
-        return false;
+    if (this.applyCommonFault(res, rec, mode)) return true;
+    if (mode.kind !== 'error-first-event') return false;
+    const err = { message: 'The server had an error processing your request.', type: 'server_error', code: null, param: null, ...mode.error };
+    if (body.stream === true) {
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+      res.end(`data: ${JSON.stringify({ error: err })}\n\ndata: [DONE]\n\n`);
+    } else {
+      this.json(res, 200, { error: err });
     }
-  }
-
-  private json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    const text = JSON.stringify(body);
-    res.writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': String(Buffer.byteLength(text)),
-      'x-request-id': `req_mock_${this.seq}`,
-      'openai-processing-ms': '1',
-      ...headers,
-    });
-    res.end(text);
+    return true;
   }
 
   private modelsList(res: ServerResponse): void {
@@ -415,31 +193,24 @@ export class MockOpenAI extends EventEmitter {
     const content = this.replyText(model);
 
     if (body.stream !== true) {
-      const send = () =>
-        this.json(res, 200, {
-          id,
-          object: 'chat.completion',
-          created,
-          model,
-          choices: [
-            {
-              index: 0,
-              message: { role: 'assistant', content, refusal: null, annotations: [] },
-              logprobs: null,
-              finish_reason: 'stop',
-            },
-          ],
-          usage: this.usageObject(),
-          service_tier: 'default',
-          system_fingerprint: fingerprint,
-        });
-      if (mode.kind === 'slow-stream') this.later(mode.chunks * mode.intervalMs, send);
-      else if (mode.kind === 'reset-mid-stream') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.write(`{"id":"${id}","object":"chat.completion","cho`);
-        rec.resetByMock = true;
-        this.later(20, () => res.socket?.destroy());
-      } else send();
+      const completion = {
+        id,
+        object: 'chat.completion',
+        created,
+        model,
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content, refusal: null, annotations: [] },
+            logprobs: null,
+            finish_reason: 'stop',
+          },
+        ],
+        usage: this.usageObject(),
+        service_tier: 'default',
+        system_fingerprint: fingerprint,
+      };
+      this.sendJsonReply(res, rec, completion, mode);
       return;
     }
 
@@ -450,43 +221,14 @@ export class MockOpenAI extends EventEmitter {
       return `data: ${JSON.stringify(o)}\n\n`;
     };
     // content pieces: word by word, keeping the spaces
-    let pieces: string[] = content.match(/\S+\s*/g) ?? [content];
-    if (mode.kind === 'slow-stream') {
-      pieces = Array.from({ length: mode.chunks }, (_v, i) => pieces[i % pieces.length] as string);
-    }
+    const pieces = textPieces(content, mode.kind === 'slow-stream' ? mode.chunks : undefined);
     const events: string[] = [chunk([{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }])];
     for (const p of pieces) events.push(chunk([{ index: 0, delta: { content: p }, logprobs: null, finish_reason: null }]));
     events.push(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]));
     if (includeUsage) events.push(chunk([], this.usageObject()));
     events.push('data: [DONE]\n\n');
 
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      'x-request-id': `req_mock_${rec.seq}`,
-    });
-
-    if (mode.kind === 'reset-mid-stream') {
-      const n = Math.max(1, mode.afterChunks ?? 2);
-      res.write(events.slice(0, n).join(''));
-      rec.resetByMock = true;
-      this.later(30, () => res.socket?.destroy());
-      return;
-    }
-    if (mode.kind === 'slow-stream') {
-      let i = 0;
-      const tick = () => {
-        if (res.destroyed) return;
-        const e = events[i++];
-        if (e === undefined) return void res.end();
-        res.write(e);
-        if (i < events.length) this.later(mode.intervalMs, tick);
-        else res.end();
-      };
-      tick();
-      return;
-    }
-    res.end(events.join(''));
+    this.sendSse(res, rec, events, mode);
   }
 }
 

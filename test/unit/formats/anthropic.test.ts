@@ -238,7 +238,11 @@ describe('anthropic codec: requests', () => {
       () => codec.decodeRequest({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: [{ type: 'text', text: 'b' }, { type: 'text' }] }] }),
       (e: unknown) => e instanceof InvalidRequest && e.where === 'messages[1].content[1].text',
     );
-    assert.throws(() => codec.decodeRequest({ model: 'm', max_tokens: 5, messages: [{ role: 'system', content: 'a' }] }), (e: unknown) => e instanceof InvalidRequest && e.where === 'messages[0].role');
+    assert.throws(() => codec.decodeRequest({ model: 'm', max_tokens: 5, messages: [{ role: 'tool', content: 'a' }] }), (e: unknown) => e instanceof InvalidRequest && e.where === 'messages[0].role');
+    // A mid-conversation system message (Claude Code sends one) joins the system prompt.
+    const mid = codec.decodeRequest({ model: 'm', max_tokens: 5, system: 'top', messages: [{ role: 'user', content: 'a' }, { role: 'system', content: 'mid' }] });
+    assert.deepEqual(mid.system.map((p) => p.text), ['top', 'mid']);
+    assert.equal(mid.messages.length, 1);
     assert.throws(() => codec.decodeRequest({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: [42] }] }), (e: unknown) => e instanceof InvalidRequest && e.where === 'messages[0].content[0]');
     assert.throws(() => codec.decodeRequest({ model: 'm', max_tokens: 5, messages: 'hi' }), (e: unknown) => e instanceof InvalidRequest && e.where === 'messages');
     assert.throws(() => codec.decodeRequest({ max_tokens: 5, messages: [] }), (e: unknown) => e instanceof InvalidRequest && e.where === 'model');

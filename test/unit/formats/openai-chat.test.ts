@@ -43,7 +43,7 @@ const FULL_REQUEST = {
   tools: [{ type: 'function', function: { name: 'weather', description: 'Current weather', parameters: WEATHER_SCHEMA, strict: true } }],
   tool_choice: { type: 'function', function: { name: 'weather' } },
   parallel_tool_calls: true,
-  max_tokens: 512,
+  max_completion_tokens: 512,
   temperature: 0.2,
   top_p: 0.9,
   stop: ['END', 'STOP'],

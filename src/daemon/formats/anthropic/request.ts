@@ -188,19 +188,34 @@ function decodeSystem(v: unknown): TextPart[] {
   });
 }
 
-function decodeMessages(v: unknown): Message[] {
+/**
+ * Messages, and the system text found among them: a mid-conversation
+ * `role: "system"` message (Claude Code sends one, under the
+ * mid-conversation-system beta) joins the system prompt, as the OpenAI chat
+ * decoder does with system messages, since the pivot keeps system text apart.
+ */
+function decodeMessages(v: unknown): { messages: Message[]; system: TextPart[] } {
   if (!Array.isArray(v)) throw new InvalidRequest('`messages` must be an array', 'messages');
   const names = new Map<string, string>();
-  return v.map((m, i) => {
+  const messages: Message[] = [];
+  const system: TextPart[] = [];
+  v.forEach((m, i) => {
     const w = `messages[${i}]`;
     if (!isObject(m)) throw new InvalidRequest('a message must be an object', w);
     const role = m['role'];
-    if (role !== 'user' && role !== 'assistant') throw new InvalidRequest("`role` must be 'user' or 'assistant'", `${w}.role`);
     const c = m['content'];
-    if (typeof c === 'string') return { role, parts: [{ type: 'text', text: c }] };
-    if (!Array.isArray(c)) throw new InvalidRequest('`content` must be a string or an array of blocks', `${w}.content`);
-    return { role, parts: c.flatMap((b, j) => decodeBlock(b, `${w}.content[${j}]`, names)) };
+    if (role === 'system') {
+      if (typeof c === 'string') system.push({ type: 'text', text: c });
+      else if (Array.isArray(c)) system.push(...decodeSystem(c).map((p) => ({ type: 'text' as const, text: p.text })));
+      else throw new InvalidRequest('`content` must be a string or an array of text blocks', `${w}.content`);
+      return;
+    }
+    if (role !== 'user' && role !== 'assistant') throw new InvalidRequest("`role` must be 'user', 'assistant' or 'system'", `${w}.role`);
+    if (typeof c === 'string') messages.push({ role, parts: [{ type: 'text', text: c }] });
+    else if (!Array.isArray(c)) throw new InvalidRequest('`content` must be a string or an array of blocks', `${w}.content`);
+    else messages.push({ role, parts: c.flatMap((b, j) => decodeBlock(b, `${w}.content[${j}]`, names)) });
   });
+  return { messages, system };
 }
 
 function decodeTools(v: unknown): ToolDef[] {
@@ -298,7 +313,8 @@ export function decodeRequest(body: Obj): PivotRequest {
   const model = reqString(body, 'model', '');
   const maxTokens = body['max_tokens'];
   if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) throw new InvalidRequest('`max_tokens` is required and must be a positive integer', 'max_tokens');
-  const req: PivotRequest = { model, system: decodeSystem(body['system']), messages: decodeMessages(body['messages']), tools: decodeTools(body['tools']), stream: false };
+  const decoded = decodeMessages(body['messages']);
+  const req: PivotRequest = { model, system: [...decodeSystem(body['system']), ...decoded.system], messages: decoded.messages, tools: decodeTools(body['tools']), stream: false };
   const mcp = body['mcp_servers'];
   if (Array.isArray(mcp) && mcp.length > 0) throw new UnsupportedContent('MCP servers run by Anthropic', 'mcp_servers', 'anthropic');
   const tc = decodeToolChoice(body['tool_choice']);

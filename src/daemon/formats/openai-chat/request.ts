@@ -454,14 +454,16 @@ export function encodeRequest(req: PivotRequest): Record<string, unknown> {
     put(out, 'tool_choice', encodeToolChoice(req.toolChoice));
     put(out, 'parallel_tool_calls', req.parallelToolCalls);
   }
-  put(out, 'max_tokens', req.maxTokens);
+  const effort = effortOf(req.reasoning);
+  // OpenAI's reasoning models refuse max_tokens; everything that takes reasoning_effort takes max_completion_tokens.
+  put(out, effort === undefined ? 'max_tokens' : 'max_completion_tokens', req.maxTokens);
   put(out, 'temperature', req.temperature);
   put(out, 'top_p', req.topP);
   put(out, 'stop', req.stop && req.stop.length > 0 ? [...req.stop] : undefined);
   put(out, 'seed', req.seed);
   put(out, 'presence_penalty', req.presencePenalty);
   put(out, 'frequency_penalty', req.frequencyPenalty);
-  put(out, 'reasoning_effort', effortOf(req.reasoning));
+  put(out, 'reasoning_effort', effort);
   put(out, 'response_format', encodeResponseFormat(req.responseFormat));
   if (req.stream) {
     out['stream'] = true;

@@ -1,6 +1,6 @@
 import type { FormatId, PivotRequest } from '../formats/pivot/types.js';
 
-export type Operation = 'generate' | 'embeddings' | 'count_tokens' | 'models';
+export type Operation = 'generate' | 'embeddings' | 'count_tokens' | 'models' | 'model_info';
 
 /** What the route says about a /v1 request before its body is read. */
 export interface Route {
@@ -9,12 +9,15 @@ export interface Route {
   /** Gemini: model and streaming come from the path. */
   model?: string;
   stream?: boolean;
+  /** Gemini :streamGenerateContent without `alt=sse`: the stream is one JSON array, written as chunks arrive. */
+  jsonArray?: boolean;
 }
 
-const GEMINI_PATH = /^\/(v1beta|v1)\/models\/([^/:]+(?:\/[^/:]+)*):(generateContent|streamGenerateContent)$/;
+const GEMINI_PATH = /^\/(v1beta|v1)\/models\/([^/:]+(?:\/[^/:]+)*):(generateContent|streamGenerateContent|countTokens)$/;
+const GEMINI_MODEL = /^\/v1beta\/models\/([^:]+)$/;
 
 /** Maps a method and path to the inbound format and operation, or null (404). */
-export function matchRoute(method: string, path: string): Route | null | 'method' {
+export function matchRoute(method: string, path: string, query: URLSearchParams): Route | null | 'method' {
   const post = method === 'POST';
   switch (path) {
     case '/v1/chat/completions':
@@ -35,8 +38,12 @@ export function matchRoute(method: string, path: string): Route | null | 'method
   const g = GEMINI_PATH.exec(path);
   if (g) {
     if (!post) return 'method';
-    return { format: 'gemini', op: 'generate', model: decodeURIComponent(g[2]!), stream: g[3] === 'streamGenerateContent' };
+    if (g[3] === 'countTokens') return { format: 'gemini', op: 'count_tokens', model: decodeURIComponent(g[2]!) };
+    const stream = g[3] === 'streamGenerateContent';
+    return { format: 'gemini', op: 'generate', model: decodeURIComponent(g[2]!), stream, jsonArray: stream && query.get('alt') !== 'sse' };
   }
+  const m = GEMINI_MODEL.exec(path);
+  if (m) return method === 'GET' ? { format: 'gemini', op: 'model_info', model: decodeURIComponent(m[1]!) } : 'method';
   return null;
 }
 
@@ -58,6 +65,8 @@ export interface Inbound {
   clientWantsUsage: boolean;
   /** Client headers that pass through to a same-format provider (e.g. anthropic-beta). */
   passHeaders: Record<string, string>;
+  /** Write the stream as one JSON array instead of SSE (Gemini without alt=sse). */
+  jsonArray: boolean;
   pivot: () => Promise<PivotRequest>;
 }
 

@@ -22,6 +22,8 @@ export function classifyStatus(status: number, body: string): Classification {
   if (status === 401 || status === 403) return { outcome: 'target_fatal', scope: 'provider', reason };
   if (status === 404) return { outcome: 'target_fatal', scope: 'target', reason };
   if (status === 408 || status === 425 || status === 429 || status >= 500) return { outcome: 'transient', scope: 'target', reason };
+  // Gemini answers a bad API key with 400 INVALID_ARGUMENT / API_KEY_INVALID: the provider's credentials, not the client's request.
+  if (status === 400 && /API_KEY_INVALID|API key not valid|API key expired/i.test(body)) return { outcome: 'target_fatal', scope: 'provider', reason };
   if (status === 400 || status === 422) {
     if (/model_not_found/.test(body) || MODEL_MISSING.test(detail ?? body.slice(0, 500))) return { outcome: 'target_fatal', scope: 'target', reason };
     return { outcome: 'client_error', scope: 'target', reason };
@@ -35,6 +37,8 @@ export function classifyStatus(status: number, body: string): Classification {
 export function classifyNetworkError(err: unknown): Classification {
   const code = (err as { code?: unknown } | null)?.code;
   const name = typeof code === 'string' ? code : (err as Error | null)?.name ?? 'Error';
+  // The SSRF guard refused the address the provider's host resolved to: no retry helps; the message names the rule.
+  if (name === 'KROUTER_SSRF_REFUSED') return { outcome: 'target_fatal', scope: 'provider', reason: (err as Error).message };
   const scope = name === 'ECONNREFUSED' || name === 'ENOTFOUND' || name === 'EAI_AGAIN' || name === 'UND_ERR_CONNECT_TIMEOUT' ? 'provider' : 'target';
   return { outcome: 'transient', scope, reason: networkReason(name) };
 }

@@ -12,7 +12,15 @@ import { baseRequestHeaders } from '../relay/request-headers.js';
  * tools — good enough for a client deciding when to compact, and said so in
  * the `x-krouter-estimate` header.
  */
-export async function handleCountTokens(ctx: RequestContext, body: Record<string, unknown>): Promise<void> {
+export async function handleCountTokens(ctx: RequestContext, body: Record<string, unknown>, geminiModel?: string): Promise<void> {
+  if (geminiModel !== undefined) {
+    // Gemini :countTokens: estimated the same way (no provider is asked).
+    const total = estimateTokens([body['systemInstruction'] ?? null, body['contents'] ?? null, body['tools'] ?? null]);
+    const out = JSON.stringify({ totalTokens: total });
+    ctx.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out), 'x-krouter-estimate': 'chars/4' });
+    ctx.res.end(out);
+    return;
+  }
   const model = body['model'];
   if (typeof model !== 'string' || model.length === 0) {
     return sendError(ctx.res, 'anthropic', new KrouterError('invalid_request', 'The request has no "model": name a combo or provider/model.'));
@@ -43,8 +51,11 @@ export async function handleCountTokens(ctx: RequestContext, body: Record<string
     }
     break;
   }
-  const chars = JSON.stringify([body['system'] ?? null, body['messages'] ?? null, body['tools'] ?? null]).length;
-  const out = JSON.stringify({ input_tokens: Math.max(1, Math.ceil(chars / 4)) });
+  const out = JSON.stringify({ input_tokens: estimateTokens([body['system'] ?? null, body['messages'] ?? null, body['tools'] ?? null]) });
   ctx.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out), 'x-krouter-estimate': 'chars/4' });
   ctx.res.end(out);
+}
+
+function estimateTokens(parts: unknown[]): number {
+  return Math.max(1, Math.ceil(JSON.stringify(parts).length / 4));
 }

@@ -20,6 +20,17 @@ async function collect(ctx: RequestContext): Promise<ModelEntry[]> {
   return out;
 }
 
+/** GET /v1beta/models/{model} (`models.get` of the Gemini SDK): a combo or provider/model this krouter serves. */
+export async function handleModelInfo(ctx: RequestContext, model: string): Promise<boolean> {
+  const id = model.startsWith('models/') ? model.slice(7) : model;
+  const found = (await collect(ctx)).find((m) => m.id === id);
+  if (!found) return false;
+  const body = JSON.stringify({ name: `models/${found.id}`, displayName: found.id, supportedGenerationMethods: ['generateContent', 'streamGenerateContent', 'countTokens'] });
+  ctx.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  ctx.res.end(body);
+  return true;
+}
+
 /**
  * GET /v1/models (OpenAI's list shape) and GET /v1beta/models (Gemini's):
  * every combo, then every provider's models as `provider/model`.

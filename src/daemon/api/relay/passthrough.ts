@@ -80,7 +80,7 @@ export async function passthroughAttempt(
       errorTail: (msg) => streamErrorEvent(inbound.format, 'upstream_error', msg),
       usage: () => usage.usage,
     };
-    return pumpStream(ctx, sent.up, target.id, signal, sent.timer, handler);
+    return pumpStream(ctx, sent.up, target.id, signal, sent.timer, handler, inbound.jsonArray);
   }
   return relayWholeJson(ctx, sent.up.body, target.id, (json) => {
     const u = USAGE_READERS[inbound.format](json, null);

@@ -1,5 +1,5 @@
 import type { Usage } from '../../formats/openai-chat/usage.js';
-import { SseFramer } from '../../formats/sse-framer.js';
+import { parseEvent, SseFramer, splitEvents } from '../../formats/sse-framer.js';
 import type { UpstreamResponse } from '../../upstream/dispatcher.js';
 import type { RequestContext } from '../context.js';
 import type { AttemptOutcome } from './attempt-loop.js';
@@ -41,7 +41,9 @@ export async function pumpStream(
   signal: AbortSignal,
   t: StreamTimer,
   handler: StreamHandler,
+  jsonArray = false,
 ): Promise<AttemptOutcome> {
+  if (jsonArray) handler = asJsonArray(handler);
   const framer = new SseFramer();
   const it = (up.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   try {
@@ -72,7 +74,7 @@ export async function pumpStream(
   const ttfbMs = Date.now() - ctx.startedAt;
   const res = ctx.res;
   res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
+    'content-type': jsonArray ? 'application/json; charset=utf-8' : 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     'x-accel-buffering': 'no',
     'x-krouter-target': targetId,
@@ -104,4 +106,36 @@ export async function pumpStream(
   if (!res.destroyed) res.end();
   const status = errorCode === 'client_closed' ? 499 : 200;
   return { done: true, status, outcome: 'ok', reason: errorCode ?? 'ok', usage: handler.usage(), ttfbMs, errorCode };
+}
+
+/**
+ * Gemini's non-SSE streaming shape: the same chunks as one JSON array,
+ * written element by element as they arrive (`[{…}` … `,\r\n{…}` … `]`).
+ */
+function asJsonArray(h: StreamHandler): StreamHandler {
+  let opened = false;
+  let closed = false;
+  const convert = (out: Buffer | string): string => {
+    let s = '';
+    for (const raw of splitEvents(typeof out === 'string' ? Buffer.from(out) : out)) {
+      const { data } = parseEvent(raw);
+      if (data === null || data === '[DONE]') continue;
+      s += (opened ? ',\r\n' : '[') + data;
+      opened = true;
+    }
+    return s;
+  };
+  const close = (): string => {
+    if (closed) return '';
+    closed = true;
+    return opened ? ']' : '[]';
+  };
+  return {
+    look: (events) => h.look(events),
+    flushHeld: () => convert(h.flushHeld()),
+    transform: (events) => convert(h.transform(events)),
+    finish: (tail) => convert(h.finish(tail)) + close(),
+    errorTail: (message) => convert(h.errorTail(message)) + close(),
+    usage: () => h.usage(),
+  };
 }

@@ -55,7 +55,7 @@ export async function translateAttempt(
   });
   if (!isSent(sent)) return sent;
 
-  if (sent.timer) return pumpStream(ctx, sent.up, target.id, signal, sent.timer, new TranslatingStream(inCodec, outCodec, pivot));
+  if (sent.timer) return pumpStream(ctx, sent.up, target.id, signal, sent.timer, new TranslatingStream(inCodec, outCodec, pivot), inbound.jsonArray);
 
   let text: string;
   try {

@@ -104,3 +104,22 @@ export function readError(e: unknown): { message: string; code: string } {
   const code = typeof c === 'string' ? c : typeof c === 'number' ? String(c) : 'upstream_error';
   return { message, code };
 }
+
+/**
+ * Gemini's thought signature on a tool call, carried where Google's own
+ * OpenAI-compatible endpoint carries it: `extra_content.google.thought_signature`.
+ * Only a Gemini signature is ever written; the client echoes it back with the
+ * call, so the next turn to Gemini still has it.
+ */
+export function readGeminiSignature(call: Record<string, unknown>): { family: 'gemini'; value: string } | undefined {
+  const extra = call['extra_content'];
+  if (extra === null || typeof extra !== 'object') return undefined;
+  const google = (extra as Record<string, unknown>)['google'];
+  if (google === null || typeof google !== 'object') return undefined;
+  const sig = (google as Record<string, unknown>)['thought_signature'];
+  return typeof sig === 'string' && sig !== '' ? { family: 'gemini', value: sig } : undefined;
+}
+
+export function geminiSignatureField(signature: { family: string; value: string } | undefined): { extra_content?: { google: { thought_signature: string } } } {
+  return signature?.family === 'gemini' ? { extra_content: { google: { thought_signature: signature.value } } } : {};
+}

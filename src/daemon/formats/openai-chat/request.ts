@@ -16,7 +16,7 @@ import {
   type ToolResultPart,
 } from '../pivot/types.js';
 import { isObject, mediaFromUrl, mediaToUrl } from '../pivot/util.js';
-import { put } from './common.js';
+import { geminiSignatureField, put, readGeminiSignature } from './common.js';
 
 const FORMAT = 'openai-chat';
 
@@ -113,12 +113,15 @@ function decodeToolCall(tc: unknown, w: string): ToolCallPart {
   if (call['type'] !== undefined && call['type'] !== 'function') throw new UnsupportedContent(`a ${String(call['type'])} tool call`, w, FORMAT);
   const fn = obj(call['function'], `${w}.function`);
   const args = fn['arguments'];
-  return {
+  const part: ToolCallPart = {
     type: 'tool_call',
     id: str(call['id'], `${w}.id`),
     name: str(fn['name'], `${w}.function.name`),
     arguments: args === undefined || args === null ? '' : str(args, `${w}.function.arguments`),
   };
+  const signature = readGeminiSignature(call);
+  if (signature) part.signature = signature;
+  return part;
 }
 
 function decodeAssistant(m: Record<string, unknown>, where: string): ContentPart[] {
@@ -396,7 +399,7 @@ function encodeAssistant(m: Message, i: number, out: Array<Record<string, unknow
         text.push(textItem(p.text));
         return;
       case 'tool_call':
-        calls.push({ id: p.id, type: 'function', function: { name: p.name, arguments: p.arguments } });
+        calls.push({ id: p.id, type: 'function', function: { name: p.name, arguments: p.arguments }, ...geminiSignatureField(p.signature) });
         return;
       case 'thinking':
         // Chat completions take no thinking as input.

@@ -1,7 +1,7 @@
 /** OpenAI Chat Completions response (`chat.completion`) ⇄ pivot response. */
 import { EMPTY_USAGE, InvalidRequest, type PivotRequest, type PivotResponse } from '../pivot/types.js';
 import { isObject } from '../pivot/util.js';
-import { decodeFinish, decodeUsage, encodeFinish, encodeUsage, put } from './common.js';
+import { decodeFinish, decodeUsage, encodeFinish, encodeUsage, geminiSignatureField, put, readGeminiSignature } from './common.js';
 
 /** Message content as text: a string, or (some servers) an array of text parts. */
 function contentText(c: unknown): string {
@@ -38,12 +38,14 @@ export function decodeResponse(body: Record<string, unknown>): PivotResponse {
         const fn = tc['function'];
         if (typeof fn['name'] !== 'string') throw new InvalidRequest('a tool call needs a name', `${where}.function.name`);
         const args = fn['arguments'];
+        const signature = readGeminiSignature(tc);
         parts.push({
           type: 'tool_call',
           id: typeof tc['id'] === 'string' ? tc['id'] : `call_${k}`,
           name: fn['name'],
           // Arguments are JSON text; a server that sends an object gets it serialised.
           arguments: typeof args === 'string' ? args : args === undefined || args === null ? '' : JSON.stringify(args),
+          ...(signature ? { signature } : {}),
         });
       });
     }
@@ -68,7 +70,7 @@ export function encodeResponse(res: PivotResponse, _req: PivotRequest): Record<s
   for (const p of res.parts) {
     if (p.type === 'text') text += p.text;
     else if (p.type === 'thinking') thinking = (thinking ?? '') + p.text;
-    else calls.push({ id: p.id, type: 'function', function: { name: p.name, arguments: p.arguments } });
+    else calls.push({ id: p.id, type: 'function', function: { name: p.name, arguments: p.arguments }, ...geminiSignatureField(p.signature) });
   }
   const refusal = res.stopReason === 'refusal';
   const message: Record<string, unknown> = {

@@ -1,7 +1,7 @@
 /** OpenAI Chat Completions stream (`chat.completion.chunk` SSE) ⇄ pivot stream events. */
 import type { PivotRequest, PivotUsage, StreamDecoder, StreamEncoder, StreamEvent } from '../pivot/types.js';
 import { isObject, sseEvent } from '../pivot/util.js';
-import { decodeFinish, decodeUsage, encodeFinish, encodeUsage, errorType, mergeUsage, readError } from './common.js';
+import { decodeFinish, decodeUsage, encodeFinish, encodeUsage, errorType, geminiSignatureField, mergeUsage, readError, readGeminiSignature } from './common.js';
 
 /**
  * Decodes an upstream chat-completions stream. Tool calls get pivot indexes
@@ -101,7 +101,8 @@ export class OpenAIChatStreamDecoder implements StreamDecoder {
         this.ids.push(id ?? `call_${i}`);
         if (upstream !== null) this.byUpstreamIndex.set(upstream, i);
         this.open.add(i);
-        out.push({ type: 'tool_call_start', index: i, id: this.ids[i]!, name: typeof fn['name'] === 'string' ? fn['name'] : '' });
+        const signature = readGeminiSignature(tc);
+        out.push({ type: 'tool_call_start', index: i, id: this.ids[i]!, name: typeof fn['name'] === 'string' ? fn['name'] : '', ...(signature ? { signature } : {}) });
       }
       this.last = i;
       const args = fn['arguments'];
@@ -157,7 +158,7 @@ export class OpenAIChatStreamEncoder implements StreamEncoder {
         if (this.stopped || this.calls.has(e.index)) return '';
         const index = this.calls.size;
         this.calls.set(e.index, index);
-        return this.begin() + this.chunk({ tool_calls: [{ index, id: e.id, type: 'function', function: { name: e.name, arguments: '' } }] });
+        return this.begin() + this.chunk({ tool_calls: [{ index, id: e.id, type: 'function', function: { name: e.name, arguments: '' }, ...geminiSignatureField(e.signature) }] });
       }
       case 'tool_call_delta': {
         const index = this.calls.get(e.index);

@@ -5,13 +5,17 @@
 import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { UsageError } from './cli-errors.js';
+import { auditCommand } from './commands/audit.js';
 import { combosCommand } from './commands/combos.js';
 import { daemonCommand } from './commands/daemon.js';
+import { debugCommand } from './commands/debug.js';
 import { keysCommand } from './commands/keys.js';
+import { lockoutsCommand } from './commands/lockouts.js';
 import { logsCommand } from './commands/logs.js';
 import { providersCommand } from './commands/providers.js';
 import { routeCommand } from './commands/route.js';
 import { statusCommand } from './commands/status.js';
+import { tuiCommand } from './commands/tui.js';
 import { usageCommand } from './commands/usage.js';
 import { reportFailure, USAGE_HINT, type GlobalArgs } from './context.js';
 
@@ -36,7 +40,7 @@ export function buildCli(argv: readonly string[]): Argv<GlobalArgs> {
     .option('socket', { type: 'string', describe: 'Admin socket path (else $KROUTER_SOCKET, else $KROUTER_HOME/admin.sock)' })
     .option('home', { type: 'string', describe: 'krouter home folder (else $KROUTER_HOME, else ~/.krouter)' });
   let y: Argv<GlobalArgs> = base;
-  for (const register of [daemonCommand, statusCommand, keysCommand, providersCommand, combosCommand, routeCommand, logsCommand, usageCommand]) {
+  for (const register of [daemonCommand, statusCommand, keysCommand, providersCommand, combosCommand, routeCommand, logsCommand, usageCommand, lockoutsCommand, debugCommand, auditCommand, tuiCommand]) {
     y = register(y);
   }
   let suggestion = '';

@@ -3,10 +3,11 @@
  * output (JSON or human), and the one place errors become a message and an
  * exit code.
  */
-import { AdminClient } from '../shared/admin-client.js';
+import { AdminClient, type DebugState } from '../shared/admin-client.js';
 import { isKrouterError } from '../shared/errors.js';
 import { krouterPaths } from '../shared/paths.js';
 import { CliError } from './cli-errors.js';
+import { localTime } from './format.js';
 
 export interface GlobalArgs {
   json: boolean;
@@ -19,8 +20,18 @@ export function socketPath(args: GlobalArgs): string {
   return krouterPaths({ home: args.home, socket: args.socket }).socket;
 }
 
-export function adminClient(args: GlobalArgs): AdminClient {
-  return new AdminClient(socketPath(args));
+export function adminClient(args: GlobalArgs, opts: { debugBanner?: boolean } = {}): AdminClient {
+  return new AdminClient(socketPath(args), opts.debugBanner === false ? {} : { onDebugState: debugBanner });
+}
+
+let bannerShown = false;
+
+/** While debug mode is on, every command says so once, on stderr (so `$(krouter …)` and --json stay clean). */
+function debugBanner(d: DebugState): void {
+  if (!d.enabled || bannerShown) return;
+  bannerShown = true;
+  const until = d.until === null ? '' : ` until ${localTime(d.until)}`;
+  process.stderr.write(`krouter: DEBUG MODE IS ON${until}: full request and response bodies are being recorded. Stop it with \`krouter debug off\`.\n`);
 }
 
 export function printLine(text = ''): void {

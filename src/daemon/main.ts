@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { DaemonFlags } from '../shared/daemon-options.js';
 import { KrouterError } from '../shared/errors.js';
 import { krouterPaths, type Env, type KrouterPaths } from '../shared/paths.js';
@@ -13,12 +14,17 @@ import { ModelLists } from './providers/model-lists.js';
 import { Catalog } from './routing/catalog.js';
 import { Turns } from './routing/resolve.js';
 import { TargetHealth } from './routing/target-health.js';
+import { exposureWarning } from './security/bind-check.js';
+import { ClientResolver } from './security/client-ip.js';
 import { KeyHasher } from './security/key-hash.js';
+import { LockoutGuard } from './security/lockout.js';
 import { machineValue } from './security/machine-id.js';
 import { SecretBox } from './security/secret-box.js';
+import { ssrfPolicyFromConfig } from './security/ssrf.js';
 import { loadOrCreateSecret } from './security/secret-file.js';
 import { openStore } from './store/sqlite.js';
 import { EventBus } from './telemetry/event-bus.js';
+import { DebugCapture } from './telemetry/debug-capture.js';
 import { createLogger } from './telemetry/logger.js';
 import { RequestLogWriter } from './telemetry/request-log-writer.js';
 import { Upstream } from './upstream/dispatcher.js';
@@ -48,17 +54,21 @@ export async function startDaemon(env: Env, flags: DaemonFlags): Promise<Running
   const config = loadConfig(paths.config, env, flags);
   const log = createLogger();
   const secret = loadOrCreateSecret(paths.secretKeyFile);
-  const box = new SecretBox(secret, machineValue());
+  // bindSecretsToMachine=false: provider secrets depend on secret.key alone (containers whose machine id changes).
+  const box = new SecretBox(secret, config.security.bindSecretsToMachine ? machineValue() : null);
+  const ssrf = ssrfPolicyFromConfig(config.security.ssrf.allow);
   const hasher = new KeyHasher(secret);
   const store = openStore(paths.db);
 
   const bus = new EventBus();
   const catalog = new Catalog(store, box);
   const keys = new KeyRegistry(store, hasher);
-  const upstream = new Upstream(config.upstream);
+  const upstream = new Upstream(config.upstream, { ssrf });
   const writer = new RequestLogWriter(store.requestLog, bus, log, { flushIntervalMs: config.log.flushIntervalMs, flushRows: config.log.flushRows, persist: config.log.enabled }, (id) =>
     keys.nameOf(id),
   );
+  const debug = new DebugCapture({ dir: join(paths.logsDir, 'debug'), log });
+  writer.onAssigned((row, id) => debug.assigned(row, id));
   let listenInfo = { bind: config.server.bind, port: config.server.port };
   const services: AdminServices = {
     config,
@@ -71,6 +81,10 @@ export async function startDaemon(env: Env, flags: DaemonFlags): Promise<Running
     modelLists: new ModelLists(catalog, upstream, log, config.models.cacheSeconds * 1000),
     log,
     counters: { total: 0, inFlight: 0 },
+    debug,
+    ssrf,
+    clients: new ClientResolver(config.security.trustedProxies),
+    lockout: new LockoutGuard(store.authFailures, config.security.bruteForceLockout, { log }),
     store,
     hasher,
     box,
@@ -124,6 +138,7 @@ export async function startDaemon(env: Env, flags: DaemonFlags): Promise<Running
     stopping ??= (async () => {
       log.info({ reason, inFlight: services.counters.inFlight }, 'shutting down');
       clearInterval(sweeper);
+      services.lockout.close();
       const apiClosed = new Promise<void>((r) => api.close(() => r()));
       api.closeIdleConnections();
       admin.close();
@@ -133,6 +148,7 @@ export async function startDaemon(env: Env, flags: DaemonFlags): Promise<Running
       api.closeAllConnections();
       await apiClosed;
       writer.close();
+      await debug.close().catch(() => undefined);
       keys.flush();
       store.close();
       await upstream.close().catch(() => undefined);
@@ -145,5 +161,10 @@ export async function startDaemon(env: Env, flags: DaemonFlags): Promise<Running
   const host = config.server.bind.includes(':') ? `[${config.server.bind}]` : config.server.bind;
   log.info({ bind: config.server.bind, port: addr.port, home: paths.home, socket: paths.socket }, 'krouter daemon ready');
   process.stdout.write(`krouter listening on http://${host}:${addr.port} (admin socket ${paths.socket})\n`);
+  const exposed = exposureWarning(config.server.bind, addr.port);
+  if (exposed !== null) {
+    log.warn({ bind: config.server.bind, port: addr.port }, 'the /v1 listener is reachable from the network: see "Security checklist" in the README');
+    process.stderr.write(`${exposed}\n`);
+  }
   return { paths, port: addr.port, shutdown };
 }

@@ -10,11 +10,16 @@
 import http from 'node:http';
 import {
   ADMIN_PREFIX,
+  DEBUG_HEADER,
+  type AuditDto,
+  type DebugDto,
+  type DebugInput,
   type ComboDto,
   type ComboInput,
   type HealthDto,
   type KeyDto,
   type KeySecretDto,
+  type LockoutDto,
   type LogDetailDto,
   type LogEntryDto,
   type ProviderDto,
@@ -30,7 +35,30 @@ import { LineSplitter, parseNdjsonLine } from './ndjson.js';
 export interface AdminClientOptions {
   /** Longest wait for a complete answer (for streamLogs: for the response headers). Default 10 s. */
   timeoutMs?: number;
+  /**
+   * Called with the daemon's debug-mode state after every answer (read from
+   * the `x-krouter-debug` header the daemon puts on each one), so a CLI can
+   * print its banner and the TUI its indicator without an extra call.
+   */
+  onDebugState?: (state: DebugState) => void;
 }
+
+/** Debug mode as announced on every admin answer (`x-krouter-debug: on; until=ISO`, absent while off). */
+export interface DebugState {
+  enabled: boolean;
+  until: string | null;
+}
+
+/** Parses the x-krouter-debug header value (`on; until=2025-01-31T12:00:00.000Z`); absent = off. */
+export function parseDebugHeader(value: string | string[] | undefined): DebugState {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (v === undefined || !/^\s*on\b/i.test(v)) return { enabled: false, until: null };
+  const until = /until=([^;\s]+)/.exec(v)?.[1] ?? null;
+  return { enabled: true, until };
+}
+
+/** `krouter audit` runs network probes against /v1: give it longer than the ordinary calls. */
+const AUDIT_TIMEOUT_MS = 120_000;
 
 export interface KeyListDto { keys: KeyDto[] }
 export interface KeyRevokedDto { key: KeyDto }
@@ -40,6 +68,8 @@ export interface ComboListDto { combos: ComboDto[] }
 export interface ComboPutDto { combo: ComboDto; created: boolean }
 export interface RemovedDto { removed: string }
 export interface LogListDto { entries: LogEntryDto[] }
+export interface LockoutListDto { lockouts: LockoutDto[] }
+export interface ClearedDto { cleared: number }
 
 export interface UsageQuery {
   by: UsageGroupBy;
@@ -69,10 +99,18 @@ const MAX_ERROR_SNIPPET = 200;
 export class AdminClient {
   readonly socketPath: string;
   private readonly timeoutMs: number;
+  private readonly onDebugState: ((state: DebugState) => void) | undefined;
+  private debugSeen: DebugState | null = null;
 
   constructor(socketPath: string, opts: AdminClientOptions = {}) {
     this.socketPath = socketPath;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.onDebugState = opts.onDebugState;
+  }
+
+  /** Debug mode as the last answer announced it; null before the first answer. */
+  get debugState(): DebugState | null {
+    return this.debugSeen;
   }
 
   status(): Promise<StatusDto> {
@@ -142,6 +180,31 @@ export class AdminClient {
     return this.request('GET', '/health');
   }
 
+  /** Current failed-authentication windows and lockouts per client address, locked first. */
+  listLockouts(): Promise<LockoutListDto> {
+    return this.request('GET', '/lockouts');
+  }
+
+  /** Lifts the lockout and forgets the failures of one address (an IPv6 one: its /64), or of all. */
+  clearLockouts(ip?: string): Promise<ClearedDto> {
+    return this.request('DELETE', ip === undefined ? '/lockouts' : `/lockouts/${seg(ip)}`);
+  }
+
+  /** Debug mode: on or off, until when, and where captures are written. */
+  getDebug(): Promise<DebugDto> {
+    return this.request('GET', '/debug');
+  }
+
+  /** Turns debug mode on (for `forSeconds`, default 30 min, at most 24 h) or off. */
+  setDebug(input: DebugInput): Promise<DebugDto> {
+    return this.request('PUT', '/debug', { body: input });
+  }
+
+  /** Runs the security checklist against the running daemon; `url`: the public /v1 URL to probe (default: its own listener). */
+  audit(q: { url?: string } = {}): Promise<AuditDto> {
+    return this.request('GET', '/audit', { query: { url: q.url }, timeoutMs: Math.max(this.timeoutMs, AUDIT_TIMEOUT_MS) });
+  }
+
   /**
    * Follows the live request log (NDJSON on a long-lived GET): calls `onEntry`
    * for each new entry. Resolves when `signal` aborts or the daemon ends the
@@ -171,6 +234,7 @@ export class AdminClient {
       // After finish() the destroy above may emit 'error' (socket hang up): settled, so ignored.
       req.on('error', (err) => finish(this.transportError(err)));
       req.on('response', (res) => {
+        this.noteDebug(res);
         // Headers are in: from here on the stream may stay silent for as long as there is no traffic.
         req.setTimeout(0);
         const status = res.statusCode ?? 0;
@@ -223,15 +287,17 @@ export class AdminClient {
     });
   }
 
-  private request<T>(method: Method, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<T> {
+  private request<T>(method: Method, path: string, opts: { query?: Query; body?: unknown; timeoutMs?: number } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
       const req = this.open(method, path + queryString(opts.query), payload, 'application/json');
-      req.setTimeout(this.timeoutMs, () => {
-        req.destroy(this.timeoutError());
+      const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+      req.setTimeout(timeoutMs, () => {
+        req.destroy(this.timeoutError(timeoutMs));
       });
       req.on('error', (err) => reject(err instanceof KrouterError ? err : this.transportError(err)));
       req.on('response', (res) => {
+        this.noteDebug(res);
         const status = res.statusCode ?? 0;
         readAll(res)
           .then((text) => {
@@ -275,8 +341,18 @@ export class AdminClient {
     return new KrouterError('internal_error', `the daemon answered HTTP ${status} without an error body${text.length > 0 ? `: ${snippet(text)}` : ''}. Is ${this.socketPath} really a krouter admin socket?`, { status });
   }
 
-  private timeoutError(): KrouterError {
-    return new KrouterError('daemon_unreachable', `the krouter daemon did not answer on ${this.socketPath} within ${this.timeoutMs} ms. Check that it is running and not stuck (its log is in $KROUTER_HOME/logs).`);
+  private noteDebug(res: http.IncomingMessage): void {
+    const state = parseDebugHeader(res.headers[DEBUG_HEADER]);
+    this.debugSeen = state;
+    try {
+      this.onDebugState?.(state);
+    } catch {
+      // an observer's failure is not the request's
+    }
+  }
+
+  private timeoutError(timeoutMs: number = this.timeoutMs): KrouterError {
+    return new KrouterError('daemon_unreachable', `the krouter daemon did not answer on ${this.socketPath} within ${timeoutMs} ms. Check that it is running and not stuck (its log is in $KROUTER_HOME/logs).`);
   }
 
   private transportError(err: unknown): KrouterError {

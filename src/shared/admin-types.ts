@@ -29,6 +29,7 @@
  *   GET    /admin/v1/audit?url=URL               -> AuditDto
  *
  * `:ref` is a key's id or its name. Timestamps are ISO-8601 strings (UTC).
+ * While debug mode is on, every answer carries `x-krouter-debug: on; until=ISO`.
  * Failures: `{error: {code, message}}` with a matching HTTP status.
  */
 
@@ -82,6 +83,13 @@ export interface ProviderDto {
   type: ProviderType;
   baseUrl: string;
   hasApiKey: boolean;
+  /**
+   * Why the stored key or headers cannot be used (tampered with, database from
+   * another machine, secret.key or security.bindSecretsToMachine changed), or
+   * null. While set, the provider is skipped (state no_credentials) until its
+   * key is re-added. (Always sent by this daemon; optional for older ones.)
+   */
+  credentialProblem?: string | null;
   /** Names only; values are secret-bearing and never leave the daemon. */
   headerNames: string[];
   models: string[] | null;
@@ -206,6 +214,9 @@ export interface LockoutDto {
   /** Set while the address is locked out. */
   lockedUntil: string | null;
 }
+
+/** The header on every admin answer while debug mode is on: `on; until=2025-01-31T12:00:00.000Z`. */
+export const DEBUG_HEADER = 'x-krouter-debug';
 
 export interface DebugInput {
   enabled: boolean;

@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   // auth
   missing_api_key: 401,
   invalid_api_key: 401,
+  ip_locked_out: 429,
   // routing
   model_not_found: 404,
   all_targets_failed: 502,

@@ -155,7 +155,7 @@ describe('krouter CLI', () => {
       const input = JSON.parse(req.body) as { type: 'openai'; baseUrl: string; headers?: Record<string, string> };
       return {
         status: 201,
-        body: { provider: { name: 'openai', type: input.type, baseUrl: input.baseUrl, hasApiKey: true, headerNames: Object.keys(input.headers ?? {}), models: null, modelsSource: 'none', createdAt: KEY.createdAt, updatedAt: KEY.createdAt }, created: true },
+        body: { provider: { name: 'openai', type: input.type, baseUrl: input.baseUrl, hasApiKey: true, credentialProblem: null, headerNames: Object.keys(input.headers ?? {}), models: null, modelsSource: 'none', createdAt: KEY.createdAt, updatedAt: KEY.createdAt }, created: true },
       };
     });
     const r = await krouter(

@@ -160,7 +160,7 @@ export function defaultRoutes(): Record<string, FakeRoute> {
     'GET /admin/v1/providers': () => ({
       body: {
         providers: [
-          { name: 'openai', type: 'openai', baseUrl: 'https://api.openai.com/v1', hasApiKey: true, headerNames: [], models: null, modelsSource: 'fetched', createdAt: KEY.createdAt, updatedAt: KEY.createdAt },
+          { name: 'openai', type: 'openai', baseUrl: 'https://api.openai.com/v1', hasApiKey: true, credentialProblem: null, headerNames: [], models: null, modelsSource: 'fetched', createdAt: KEY.createdAt, updatedAt: KEY.createdAt },
         ],
       },
     }),

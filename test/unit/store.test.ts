@@ -186,6 +186,7 @@ describe('keys repo', () => {
       createdAt: 10,
       lastUsedAt: null,
       revokedAt: null,
+      rotatedAt: null,
     });
     assert.equal(keys.byName('bob')?.id, 'k2');
     assert.equal(keys.byHash(hash(2))?.id, 'k2');

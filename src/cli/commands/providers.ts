@@ -82,15 +82,17 @@ function parseHeaders(raw: readonly string[]): Record<string, string> {
 }
 
 function providerTable(providers: ProviderDto[]): string {
+  const unreadable = providers.filter((p) => typeof p.credentialProblem === 'string');
+  const notes = unreadable.map((p) => `\n! ${p.name}: no usable credentials (skipped by routing): ${p.credentialProblem ?? ''}`).join('');
   return table(
     [{ header: 'NAME' }, { header: 'TYPE' }, { header: 'BASE URL' }, { header: 'KEY' }, { header: 'HEADERS' }, { header: 'MODELS' }],
     providers.map((p) => [
       p.name,
       p.type,
       p.baseUrl,
-      p.hasApiKey ? 'set' : 'none',
+      typeof p.credentialProblem === 'string' ? 'UNREADABLE' : p.hasApiKey ? 'set' : 'none',
       p.headerNames.length > 0 ? p.headerNames.join(',') : NONE,
       p.models === null ? `${NONE} (${p.modelsSource})` : `${p.models.length} (${p.modelsSource})`,
     ]),
-  );
+  ) + notes;
 }

@@ -2,6 +2,7 @@ import type { KrouterPaths } from '../../shared/paths.js';
 import type { ApiServices } from '../api/context.js';
 import type { KeyHasher } from '../security/key-hash.js';
 import type { SecretBox } from '../security/secret-box.js';
+import type { SsrfPolicy } from '../security/ssrf.js';
 import type { Store } from '../store/types.js';
 import type { EventBus } from '../telemetry/event-bus.js';
 
@@ -11,6 +12,8 @@ export interface AdminServices extends ApiServices {
   hasher: KeyHasher;
   box: SecretBox;
   bus: EventBus;
+  /** Where provider base URLs may point (security.ssrf), checked when a provider is saved. */
+  ssrf: SsrfPolicy;
   paths: KrouterPaths;
   version: string;
   startedAt: number;

@@ -10,6 +10,7 @@ const iso = (t: number): string => new Date(t).toISOString();
 export function status(s: AdminServices): StatusDto {
   const { bind, port } = s.listen();
   const host = bind.includes(':') ? `[${bind}]` : bind;
+  const debug = s.debug.status();
   return {
     version: s.version,
     pid: process.pid,
@@ -20,7 +21,7 @@ export function status(s: AdminServices): StatusDto {
     socket: s.paths.socket,
     counts: { keys: s.keys.count(), providers: [...s.catalog.providers()].length, combos: [...s.catalog.combos()].length },
     requests: { total: s.counters.total, inFlight: s.counters.inFlight },
-    debug: { enabled: false, until: null },
+    debug: { enabled: debug.enabled, until: debug.until },
   };
 }
 
@@ -98,4 +99,10 @@ export function logDetail(s: AdminServices, idRaw: string): LogDetailDto {
   const row = Number.isSafeInteger(id) ? s.store.requestLog.recent({ limit: 1, beforeId: id + 1 })[0] : undefined;
   if (!row || row.id !== id) throw new KrouterError('not_found', `No request-log entry ${idRaw}. \`krouter logs\` lists recent ones.`);
   return { entry: toLogEntryDto(row), capture: null };
+}
+
+/** logDetail with the bodies debug mode captured for that request, when there are any (secrets redacted). */
+export async function logDetailWithCapture(s: AdminServices, idRaw: string): Promise<LogDetailDto> {
+  const detail = logDetail(s, idRaw);
+  return { ...detail, capture: await s.debug.find(detail.entry.id) };
 }

@@ -3,6 +3,7 @@ import { PROVIDER_TYPES, type ProviderDto } from '../../shared/admin-types.js';
 import { KrouterError } from '../../shared/errors.js';
 import { providerSecretAad } from '../routing/catalog.js';
 import { nameProblem } from '../routing/names.js';
+import { checkBaseUrlTarget } from '../upstream/ssrf-connector.js';
 import type { ProviderRow } from '../store/types.js';
 import type { AdminServices } from './context.js';
 
@@ -44,12 +45,13 @@ export function checkBaseUrl(raw: string): string {
 
 const iso = (t: number): string => new Date(t).toISOString();
 
-export function providerDto(row: ProviderRow): ProviderDto {
+export function providerDto(row: ProviderRow, credentialProblem: string | null = null): ProviderDto {
   return {
     name: row.name,
     type: row.type,
     baseUrl: row.baseUrl,
     hasApiKey: row.apiKeyEnc !== null,
+    credentialProblem,
     headerNames: row.headerNames,
     models: row.models ?? row.fetchedModels,
     modelsSource: row.models !== null ? 'configured' : row.fetchedModels !== null ? 'fetched' : 'none',
@@ -59,13 +61,15 @@ export function providerDto(row: ProviderRow): ProviderDto {
 }
 
 export function listProviders(s: AdminServices): { providers: ProviderDto[] } {
-  return { providers: s.store.providers.list().map(providerDto) };
+  return { providers: s.store.providers.list().map((row) => providerDto(row, s.catalog.provider(row.name)?.credentialProblem ?? null)) };
 }
 
-export function putProvider(s: AdminServices, name: string, input: ProviderInputParsed): { provider: ProviderDto; created: boolean } {
+export async function putProvider(s: AdminServices, name: string, input: ProviderInputParsed): Promise<{ provider: ProviderDto; created: boolean }> {
   const problem = nameProblem('provider', name);
   if (problem) throw new KrouterError('validation_failed', problem);
   const baseUrl = checkBaseUrl(input.baseUrl);
+  // SSRF: the host must not be, or resolve to, a refused address (checked again on every real connection).
+  await checkBaseUrlTarget(s.ssrf, baseUrl);
   const headers = input.headers;
   if (headers) {
     for (const h of Object.keys(headers)) {
@@ -96,7 +100,7 @@ export function putProvider(s: AdminServices, name: string, input: ProviderInput
   s.catalog.reload();
   s.health.forgetProvider(name);
   s.bus.emit('changed', 'providers');
-  return { provider: providerDto(s.store.providers.get(name)!), created };
+  return { provider: providerDto(s.store.providers.get(name)!, s.catalog.provider(name)?.credentialProblem ?? null), created };
 }
 
 export function removeProvider(s: AdminServices, name: string): { removed: string } {

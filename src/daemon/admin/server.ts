@@ -5,8 +5,12 @@ import { KrouterError } from '../../shared/errors.js';
 import { comboInputSchema, listCombos, putCombo, removeCombo } from './combos.js';
 import type { AdminServices } from './context.js';
 import { readInput, sendAdminError, sendJson } from './http.js';
+import { runAudit } from './audit.js';
+import { debugInputSchema, getDebug, putDebug } from './debug.js';
+import { DEBUG_HEADER } from '../telemetry/debug-capture.js';
 import { createKey, keyCreateSchema, listKeys, revokeKey, rotateKey } from './keys.js';
-import { explainRoute, health, logDetail, recentLogs, status, streamLogs, usage } from './observe.js';
+import { clearLockouts, listLockouts } from './lockouts.js';
+import { explainRoute, health, logDetailWithCapture, recentLogs, status, streamLogs, usage } from './observe.js';
 import { listProviders, providerInputSchema, putProvider, removeProvider } from './providers.js';
 import { prepareSocketPath } from './socket-guard.js';
 
@@ -18,6 +22,9 @@ import { prepareSocketPath } from './socket-guard.js';
 export async function startAdminServer(s: AdminServices): Promise<Server> {
   await prepareSocketPath(s.paths.socket);
   const server = createServer((req, res) => {
+    // Every admin answer says when debug mode is on, so each CLI command (and the TUI) can warn about it.
+    const debug = s.debug.headerValue();
+    if (debug !== null) res.setHeader(DEBUG_HEADER, debug);
     route(s, req, res).catch((e: unknown) => {
       if (!(e instanceof KrouterError)) s.log.error({ err: (e as Error).stack }, 'admin API error');
       sendAdminError(res, e);
@@ -60,7 +67,7 @@ async function route(s: AdminServices, req: IncomingMessage, res: ServerResponse
   if (a === 'providers') {
     if (parts.length === 1 && m === 'GET') return sendJson(res, 200, listProviders(s));
     if (parts.length === 2 && b && m === 'PUT') {
-      const out = putProvider(s, b, await readInput(req, providerInputSchema));
+      const out = await putProvider(s, b, await readInput(req, providerInputSchema));
       return sendJson(res, out.created ? 201 : 200, out);
     }
     if (parts.length === 2 && b && m === 'DELETE') return sendJson(res, 200, removeProvider(s, b));
@@ -77,7 +84,15 @@ async function route(s: AdminServices, req: IncomingMessage, res: ServerResponse
   if (a === 'usage' && parts.length === 1 && m === 'GET') return sendJson(res, 200, usage(s, q));
   if (a === 'logs' && parts.length === 1 && m === 'GET') return sendJson(res, 200, recentLogs(s, q));
   if (a === 'logs' && b === 'stream' && parts.length === 2 && m === 'GET') return streamLogs(s, req, res);
-  if (a === 'logs' && b && parts.length === 2 && m === 'GET') return sendJson(res, 200, logDetail(s, b));
+  if (a === 'logs' && b && parts.length === 2 && m === 'GET') return sendJson(res, 200, await logDetailWithCapture(s, b));
   if (a === 'health' && parts.length === 1 && m === 'GET') return sendJson(res, 200, health(s));
+  if (a === 'debug' && parts.length === 1 && m === 'GET') return sendJson(res, 200, getDebug(s));
+  if (a === 'debug' && parts.length === 1 && m === 'PUT') return sendJson(res, 200, putDebug(s, await readInput(req, debugInputSchema), res));
+  if (a === 'audit' && parts.length === 1 && m === 'GET') return sendJson(res, 200, await runAudit(s, q.get('url')));
+  if (a === 'lockouts') {
+    if (parts.length === 1 && m === 'GET') return sendJson(res, 200, listLockouts(s));
+    if (parts.length === 1 && m === 'DELETE') return sendJson(res, 200, clearLockouts(s, undefined));
+    if (parts.length === 2 && b && m === 'DELETE') return sendJson(res, 200, clearLockouts(s, b));
+  }
   throw new KrouterError('not_found', `No admin route ${m} ${url.pathname}. See the route list in the krouter documentation (src/shared/admin-types.ts).`);
 }

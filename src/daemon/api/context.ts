@@ -9,6 +9,9 @@ import type { RequestLogWriter } from '../telemetry/request-log-writer.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Upstream } from '../upstream/dispatcher.js';
 import type { ModelLists } from '../providers/model-lists.js';
+import type { DebugCapture } from '../telemetry/debug-capture.js';
+import type { ClientResolver } from '../security/client-ip.js';
+import type { LockoutGuard } from '../security/lockout.js';
 
 /** What the /v1 handlers share for the daemon's lifetime. */
 export interface ApiServices {
@@ -22,6 +25,12 @@ export interface ApiServices {
   modelLists: ModelLists;
   log: Logger;
   counters: { total: number; inFlight: number };
+  /** Debug mode: captures request/response pairs while on (see DebugCapture.watch). */
+  debug: DebugCapture;
+  /** Who the client is (the TCP peer, or X-Forwarded-For behind a trusted proxy). */
+  clients: ClientResolver;
+  /** Per-client brute-force lockout on /v1 authentication. */
+  lockout: LockoutGuard;
 }
 
 /** One /v1 request, authenticated. */

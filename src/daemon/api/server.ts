@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { KrouterError } from '../../shared/errors.js';
 import { extractApiKey } from '../auth/extract-key.js';
+import { lockedOutError } from '../security/lockout.js';
 import type { ApiServices, RequestContext } from './context.js';
 import { sendError } from './error-shapes.js';
 import { handleCountTokens } from './handlers/count-tokens.js';
 import { handleGenerate } from './handlers/generate.js';
-import { handleModels } from './handlers/models.js';
+import { handleModelInfo, handleModels } from './handlers/models.js';
 import { formatOfPath, matchRoute, ROUTES_HELP } from './inbound.js';
 import { checkJsonContentType, parseJsonObject, readBody } from './read-body.js';
 
@@ -18,6 +19,8 @@ export function createApiServer(services: ApiServices): Server {
       requestTimeout: cfg.requestTimeoutMs,
       keepAliveTimeout: cfg.keepAliveTimeoutMs,
       maxHeaderSize: 64 * 1024,
+      // headersTimeout/requestTimeout are enforced on this tick (node's default, 30 s, would let a slow client hold on far longer).
+      connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(Math.min(cfg.headersTimeoutMs, cfg.requestTimeoutMs) / 4))),
     },
     (req, res) => {
       services.counters.total++;
@@ -60,16 +63,22 @@ async function handle(services: ApiServices, req: IncomingMessage, res: ServerRe
     return sendError(res, errFormat, new KrouterError('not_found', `No route ${path}. krouter serves ${ROUTES_HELP} (and GET /healthz).`));
   }
 
+  // A locked-out client is refused before its key is even looked at, valid or not.
+  const client = services.clients.resolve(req);
+  const lockedFor = services.lockout.lockedFor(client.key);
+  if (lockedFor > 0) return sendError(res, errFormat, lockedOutError(lockedFor), { 'retry-after': String(lockedFor) });
   const presented = extractApiKey(req.headers, url.searchParams);
   if (presented === null) {
+    services.lockout.recordFailure(client.key);
     return sendError(res, errFormat, new KrouterError('missing_api_key', 'No API key was sent. Send your krouter key as "Authorization: Bearer <key>" (or x-api-key). An operator creates keys with `krouter keys create --name NAME`.'));
   }
   const key = services.keys.authenticate(presented);
   if (key === null) {
+    services.lockout.recordFailure(client.key);
     return sendError(res, errFormat, new KrouterError('invalid_api_key', 'The API key is not valid: it may be mistyped, rotated or revoked. Ask the operator for a current key.'));
   }
 
-  const route = matchRoute(method, path);
+  const route = matchRoute(method, path, url.searchParams);
   if (route === null) return sendError(res, errFormat, new KrouterError('not_found', `No route ${method} ${path}. krouter serves ${ROUTES_HELP}.`));
   if (route === 'method') return sendError(res, errFormat, new KrouterError('method_not_allowed', `${method} is not served on ${path}.`));
 
@@ -82,12 +91,16 @@ async function handle(services: ApiServices, req: IncomingMessage, res: ServerRe
     res,
     services,
     key,
-    clientIp: req.socket.remoteAddress ?? 'unknown',
+    clientIp: client.ip,
     route: path,
     startedAt: Date.now(),
     signal: ctl.signal,
   };
   if (route.op === 'models') return handleModels(ctx, route.format);
+  if (route.op === 'model_info') {
+    if (await handleModelInfo(ctx, route.model!)) return;
+    return sendError(res, 'gemini', new KrouterError('model_not_found', `The model "${route.model!.slice(0, 200)}" is neither a combo nor a listed provider/model of this krouter. GET /v1beta/models lists them.`));
+  }
 
   let body: Record<string, unknown>;
   try {
@@ -97,6 +110,6 @@ async function handle(services: ApiServices, req: IncomingMessage, res: ServerRe
   } catch (e) {
     return sendError(res, route.format, e, e instanceof KrouterError && e.code === 'body_too_large' ? { connection: 'close' } : {});
   }
-  if (route.op === 'count_tokens') return handleCountTokens(ctx, body);
+  if (route.op === 'count_tokens') return handleCountTokens(ctx, body, route.format === 'gemini' ? route.model : undefined);
   await handleGenerate(ctx, route, body);
 }

@@ -73,6 +73,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX request_log_key_id ON request_log(key_id);
     `,
   },
+  {
+    version: 2,
+    name: 'auth failures (per-IP lockout)',
+    sql: `
+      -- One row per client bucket (an IPv4 address or an IPv6 /64): failed /v1 authentications in the current window.
+      CREATE TABLE auth_failures (
+        ip           TEXT PRIMARY KEY,
+        failures     INTEGER NOT NULL,
+        window_start INTEGER NOT NULL,
+        locked_until INTEGER
+      );
+      CREATE INDEX auth_failures_window_start ON auth_failures(window_start);
+      CREATE INDEX auth_failures_locked_until ON auth_failures(locked_until) WHERE locked_until IS NOT NULL;
+    `,
+  },
 ];
 
 function currentVersion(db: Database.Database): number {

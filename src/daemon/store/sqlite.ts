@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { isKrouterError, KrouterError } from '../../shared/errors.js';
 import { migrate } from './migrations.js';
+import { createAuthFailuresRepo } from './repos/auth-failures.js';
 import { createCombosRepo } from './repos/combos.js';
 import { createKeysRepo } from './repos/keys.js';
 import { createProvidersRepo } from './repos/providers.js';
@@ -68,6 +69,7 @@ export function openStore(dbPath: string): Store {
       providers: createProvidersRepo(db),
       combos: createCombosRepo(db),
       requestLog: createRequestLogRepo(db),
+      authFailures: createAuthFailuresRepo(db),
       close() {
         if (!db.open) return;
         try {

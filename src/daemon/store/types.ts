@@ -15,6 +15,8 @@ export interface ApiKeyRow {
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  /** When the secret was last replaced (`keys rotate`); its age counts from here. */
+  rotatedAt?: number | null;
 }
 
 export interface KeysRepo {
@@ -117,10 +119,45 @@ export interface RequestLogRepo {
   deleteOlderThan(time: number): number;
 }
 
+/** Failed /v1 authentications of one client bucket (an IPv4 address or an IPv6 /64). */
+export interface AuthFailureRow {
+  ip: string;
+  failures: number;
+  windowStart: number;
+  lockedUntil: number | null;
+}
+
+export interface LockoutPolicyMs {
+  maxAttempts: number;
+  windowMs: number;
+  lockMs: number;
+}
+
+export interface AuthFailuresRepo {
+  /**
+   * Counts one failure in a single atomic statement: a new window when the
+   * old one (or an old lock) has expired, else one more; sets lockedUntil when
+   * the count reaches maxAttempts. Returns the row as it now stands.
+   */
+  recordFailure(ip: string, at: number, policy: LockoutPolicyMs): AuthFailureRow;
+  /** Rows still in effect at `at`: an open window, or a lock not yet expired. Locked first. */
+  live(at: number, windowMs: number): AuthFailureRow[];
+  /** Rows locked at `at`. */
+  locked(at: number): AuthFailureRow[];
+  /** Deletes one bucket, or all of them; returns how many rows went. */
+  clear(ip?: string): number;
+  /** Deletes rows no longer in effect at `at`; returns how many. */
+  pruneExpired(at: number, windowMs: number): number;
+  /** Deletes the oldest rows (unlocked before locked) until at most `keep` remain; returns how many. */
+  trimTo(keep: number): number;
+  count(): number;
+}
+
 export interface Store {
   keys: KeysRepo;
   providers: ProvidersRepo;
   combos: CombosRepo;
   requestLog: RequestLogRepo;
+  authFailures: AuthFailuresRepo;
   close(): void;
 }

@@ -20,6 +20,7 @@ export class RequestLogWriter {
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   #nextVolatileId = -1;
+  readonly #assigned: Array<(row: RequestLogRow, id: number) => void> = [];
 
   constructor(
     private readonly repo: RequestLogRepo,
@@ -37,6 +38,11 @@ export class RequestLogWriter {
       this.#timer = setTimeout(() => this.flush(), this.opts.flushIntervalMs);
       this.#timer.unref();
     }
+  }
+
+  /** Calls `fn` with each row and the log id it was given (debug capture pairs its bodies with the entry this way). */
+  onAssigned(fn: (row: RequestLogRow, id: number) => void): void {
+    this.#assigned.push(fn);
   }
 
   flush(): void {
@@ -58,6 +64,15 @@ export class RequestLogWriter {
       }
     } else {
       ids = rows.map(() => this.#nextVolatileId--);
+    }
+    for (const fn of this.#assigned) {
+      for (let i = 0; i < rows.length; i++) {
+        try {
+          fn(rows[i]!, ids[i]!);
+        } catch (e) {
+          this.log.error({ err: (e as Error).message }, 'request-log id listener failed');
+        }
+      }
     }
     if (this.bus.listenerCount('request') === 0) return;
     for (let i = 0; i < rows.length; i++) {

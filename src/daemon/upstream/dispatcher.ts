@@ -1,4 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici';
+import { SsrfPolicy } from '../security/ssrf.js';
+import { ssrfConnector, type ResolveAll } from './ssrf-connector.js';
 
 export interface UpstreamTimeouts {
   connectTimeoutMs: number;
@@ -11,17 +13,26 @@ export type UpstreamResponse = Dispatcher.ResponseData;
 /** The anti-loop marker every outbound request carries; set last so no header rule can remove or change it. */
 export const REQUEST_SOURCE_HEADER = 'x-request-source';
 
+export interface UpstreamOptions {
+  /** Where connections may go (security.ssrf); default: the built-in rules with an empty allow list. */
+  ssrf?: SsrfPolicy;
+  /** Name resolution for the SSRF-checked connector (tests inject one); default: the system resolver. */
+  resolve?: ResolveAll;
+}
+
 /**
  * The one outbound path of the daemon: a shared undici Agent (keep-alive
- * pools per origin, connect/headers/body timeouts). undici's request() follows
- * no redirects, so a provider cannot bounce us somewhere else.
+ * pools per origin, connect/headers/body timeouts). Every connection goes
+ * through the SSRF-checked connector, which judges the address actually
+ * dialled. undici's request() follows no redirects (and no maxRedirections is
+ * set here), so a provider cannot bounce us somewhere else.
  */
 export class Upstream {
   readonly #agent: Agent;
 
-  constructor(timeouts: UpstreamTimeouts) {
+  constructor(timeouts: UpstreamTimeouts, opts: UpstreamOptions = {}) {
     this.#agent = new Agent({
-      connect: { timeout: timeouts.connectTimeoutMs },
+      connect: ssrfConnector(opts.ssrf ?? new SsrfPolicy(), { timeout: timeouts.connectTimeoutMs, resolve: opts.resolve }),
       headersTimeout: timeouts.headersTimeoutMs,
       bodyTimeout: timeouts.bodyTimeoutMs,
       keepAliveTimeout: 30_000,

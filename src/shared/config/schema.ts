@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -54,6 +55,58 @@ export const modelsSchema = z
   })
   .prefault({});
 
+/** An address or CIDR range, IPv4 or IPv6 (an IPv4-mapped range needs a prefix of at least 96). */
+function isAddressOrCidr(text: string): boolean {
+  const [addr = '', bits, ...rest] = text.split('/');
+  const family = isIP(addr);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  const n = Number(bits);
+  if (family === 6 && addr.includes('.')) return n >= 96 && n <= 128;
+  return n <= (family === 4 ? 32 : 128);
+}
+
+export const bruteForceLockoutSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Lock a client address out of /v1 after repeated failed authentications (missing or invalid key).'),
+    maxAttempts: z.number().int().min(1).max(1_000_000).default(10).describe('Failed authentications within windowSeconds that lock the address (IPv6: its /64).'),
+    windowSeconds: seconds(60).describe('The window failures are counted in, from the first failure.'),
+    lockoutSeconds: seconds(900).describe('How long a locked address gets 429 ip_locked_out on /v1, even with a valid key.'),
+  })
+  .prefault({});
+
+/** A host name (`nas.lan`) or a wildcard for a domain's hosts (`*.lan`). */
+const ALLOW_HOST_NAME = /^(\*\.)?(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+
+export const ssrfSchema = z
+  .strictObject({
+    allow: z
+      .array(z.string().refine((s) => isAddressOrCidr(s) || ALLOW_HOST_NAME.test(s), 'a CIDR range (192.168.1.20/32), an address, a host name (nas.lan) or *.domain'))
+      .max(1024)
+      .default([])
+      .describe(
+        'Private provider hosts krouter may connect to (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, fe80::/10 are refused otherwise): CIDR ranges or host names. Loopback is always allowed; cloud metadata, 0.0.0.0/8, multicast and broadcast never are.',
+      ),
+  })
+  .prefault({});
+
+export const securitySchema = z
+  .strictObject({
+    ssrf: ssrfSchema,
+    bindSecretsToMachine: z
+      .boolean()
+      .default(true)
+      .describe('Mix this machine\'s id into the key that encrypts provider secrets, so a copied database does not decrypt elsewhere. Set false in containers whose machine id changes on every start (secrets then depend on secret.key alone). Changing it makes stored provider keys unreadable until re-added.'),
+    bruteForceLockout: bruteForceLockoutSchema,
+    trustedProxies: z
+      .array(z.string().refine(isAddressOrCidr, 'an IP address or CIDR range (e.g. 127.0.0.1, 10.0.0.0/8, fd00::/8)'))
+      .max(1024)
+      .default([])
+      .describe('Reverse proxies whose X-Forwarded-For is believed: the client is the right-most address in it that is not one of these. Empty: the TCP peer is the client and X-Forwarded-For is ignored.'),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
   server: serverSchema,
@@ -61,6 +114,7 @@ export const configSchema = z.strictObject({
   routing: routingSchema,
   log: logSchema,
   models: modelsSchema,
+  security: securitySchema,
 });
 
 export type KrouterConfig = z.output<typeof configSchema>;

@@ -61,6 +61,8 @@ export async function handleGenerate(ctx: RequestContext, route: Route, body: Re
     ttfbMs: null,
     ...NO_USAGE,
   };
+  // Debug mode: tees the response and writes the pair once `row` gets its log id (a no-op while off).
+  ctx.services.debug.watch(ctx, body, row);
   try {
     if (typeof rawModel !== 'string' || rawModel.length === 0) {
       throw new KrouterError('invalid_request', 'The request has no "model": name a combo or provider/model (GET /v1/models lists them).');
@@ -82,6 +84,7 @@ export async function handleGenerate(ctx: RequestContext, route: Route, body: Re
       stream,
       clientWantsUsage: streamOpts !== null && typeof streamOpts === 'object' && (streamOpts as Record<string, unknown>)['include_usage'] === true,
       passHeaders: passHeaders(ctx, route.format),
+      jsonArray: route.jsonArray === true,
       pivot: () => (pivot ??= codecFor(route.format).then((c) => c.decodeRequest(route.format === 'gemini' ? { ...body, model, stream } : body))),
     };
     const result = await runPlan(ctx.services, plan, ctx.signal, (target, provider, signal) => {

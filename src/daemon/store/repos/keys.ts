@@ -10,9 +10,10 @@ interface KeyRecord {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+  rotated_at: number | null;
 }
 
-const COLUMNS = 'id, name, prefix, hash, created_at, last_used_at, revoked_at';
+const COLUMNS = 'id, name, prefix, hash, created_at, last_used_at, revoked_at, rotated_at';
 
 function toRow(r: KeyRecord): ApiKeyRow {
   return {
@@ -23,6 +24,7 @@ function toRow(r: KeyRecord): ApiKeyRow {
     createdAt: r.created_at,
     lastUsedAt: r.last_used_at,
     revokedAt: r.revoked_at,
+    rotatedAt: r.rotated_at,
   };
 }
 

@@ -187,6 +187,11 @@ describe('openai-responses: decodeRequest', () => {
     assert.deepEqual(req.tools, [{ name: 'f', parameters: { type: 'object', properties: {} } }]);
     assert.deepEqual(req.responseFormat, { type: 'json_schema', name: 'out', schema: { type: 'object' }, strict: true });
     assert.deepEqual(req.reasoning, { disabled: true });
+    // only hosted web search offered: it is dropped, and a choice among no tools with it
+    const bare = codec.decodeRequest({ model: 'm', input: 'x', tools: [{ type: 'web_search' }], tool_choice: 'auto', reasoning: { effort: 'xhigh', summary: 'detailed' } });
+    assert.deepEqual(bare.tools, []);
+    assert.equal(bare.toolChoice, undefined);
+    assert.deepEqual(bare.reasoning, { effort: 'high', includeThoughts: true });
   });
 
   it('decodes images, files and tool outputs with images', () => {

@@ -494,7 +494,7 @@ describe('anthropic codec: responses', () => {
 
   it('encodes errors with Anthropic error types', () => {
     const t = (s: number): unknown => (codec.encodeError(s, 'x', 'msg')['error'] as Obj)['type'];
-    assert.deepEqual(codec.encodeError(400, 'invalid_request', 'bad'), { type: 'error', error: { type: 'invalid_request_error', message: 'bad' } });
+    assert.deepEqual(codec.encodeError(400, 'invalid_request', 'bad'), { type: 'error', error: { type: 'invalid_request_error', message: 'bad', code: 'invalid_request' } });
     assert.equal(t(401), 'authentication_error');
     assert.equal(t(403), 'permission_error');
     assert.equal(t(404), 'not_found_error');

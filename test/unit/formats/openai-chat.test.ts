@@ -592,7 +592,7 @@ describe('openai-chat errors', () => {
   it('encodes error bodies with the type for the status', () => {
     assert.deepEqual(codec.encodeError(400, 'invalid_request', 'bad'), { error: { message: 'bad', type: 'invalid_request_error', code: 'invalid_request', param: null } });
     assert.equal((codec.encodeError(401, 'x', 'm')['error'] as Record<string, unknown>)['type'], 'authentication_error');
-    assert.equal((codec.encodeError(403, 'x', 'm')['error'] as Record<string, unknown>)['type'], 'authentication_error');
+    assert.equal((codec.encodeError(403, 'x', 'm')['error'] as Record<string, unknown>)['type'], 'permission_error');
     assert.equal((codec.encodeError(429, 'x', 'm')['error'] as Record<string, unknown>)['type'], 'rate_limit_error');
     assert.equal((codec.encodeError(502, 'x', 'm')['error'] as Record<string, unknown>)['type'], 'server_error');
     assert.equal(codec.id, 'openai-chat');

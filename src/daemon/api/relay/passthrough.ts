@@ -88,6 +88,20 @@ export async function passthroughAttempt(
   });
 }
 
+/** Reads a whole JSON answer (bounded) and refuses an error-in-200: the text and the parsed object, or the failure. */
+export async function readSuccessJson(body: AsyncIterable<Buffer> & { destroy?: () => void }): Promise<{ text: string; json: Record<string, unknown> } | { bad: AttemptOutcome }> {
+  let text: string;
+  try {
+    const r = await readCapped(body, RESPONSE_CAP);
+    if (r.truncated) return { bad: badSuccess(`response larger than ${RESPONSE_CAP} bytes`) };
+    text = r.text;
+  } catch (e) {
+    return { bad: networkFailure(e) };
+  }
+  const json = parseSuccessJson(text);
+  return 'bad' in json ? json : { text, json: json.ok };
+}
+
 /** Reads a whole JSON answer, refuses an error-in-200, writes the bytes as they came. */
 export async function relayWholeJson(
   ctx: RequestContext,
@@ -95,20 +109,12 @@ export async function relayWholeJson(
   targetId: string,
   usageOf: (json: Record<string, unknown>) => Usage | null,
 ): Promise<AttemptOutcome> {
-  let text: string;
-  try {
-    const r = await readCapped(body, RESPONSE_CAP);
-    if (r.truncated) return badSuccess(`response larger than ${RESPONSE_CAP} bytes`);
-    text = r.text;
-  } catch (e) {
-    return networkFailure(e);
-  }
-  const json = parseSuccessJson(text);
-  if ('bad' in json) return json.bad;
-  const out = Buffer.from(text, 'utf8');
+  const read = await readSuccessJson(body);
+  if ('bad' in read) return read.bad;
+  const out = Buffer.from(read.text, 'utf8');
   ctx.res.writeHead(200, { 'content-type': 'application/json', 'content-length': out.length, 'x-krouter-target': targetId });
   ctx.res.end(out);
-  return { done: true, status: 200, outcome: 'ok', reason: 'ok', usage: usageOf(json.ok), ttfbMs: Date.now() - ctx.startedAt, errorCode: null };
+  return { done: true, status: 200, outcome: 'ok', reason: 'ok', usage: usageOf(read.json), ttfbMs: Date.now() - ctx.startedAt, errorCode: null };
 }
 
 /** A 2xx body must be a JSON object that is not an error. */

@@ -10,11 +10,10 @@ import type { RequestContext } from '../context.js';
 import { errorBody } from '../error-shapes.js';
 import type { Inbound } from '../inbound.js';
 import type { AttemptOutcome } from './attempt-loop.js';
-import { parseSuccessJson, RESPONSE_CAP } from './passthrough.js';
+import { readSuccessJson } from './passthrough.js';
 import { isSent, sendAttempt } from './send.js';
 import { pumpStream, type FirstLook, type StreamHandler } from './stream-pump.js';
-import { badSuccess, networkFailure } from './upstream-failure.js';
-import { readCapped } from './write.js';
+import { badSuccess } from './upstream-failure.js';
 
 export function pivotUsageToLog(u: PivotUsage): Usage {
   return {
@@ -57,19 +56,11 @@ export async function translateAttempt(
 
   if (sent.timer) return pumpStream(ctx, sent.up, target.id, signal, sent.timer, new TranslatingStream(inCodec, outCodec, pivot), inbound.jsonArray);
 
-  let text: string;
-  try {
-    const r = await readCapped(sent.up.body, RESPONSE_CAP);
-    if (r.truncated) return badSuccess(`response larger than ${RESPONSE_CAP} bytes`);
-    text = r.text;
-  } catch (e) {
-    return networkFailure(e);
-  }
-  const json = parseSuccessJson(text);
-  if ('bad' in json) return json.bad;
+  const read = await readSuccessJson(sent.up.body);
+  if ('bad' in read) return read.bad;
   let decoded;
   try {
-    decoded = outCodec.decodeResponse(json.ok);
+    decoded = outCodec.decodeResponse(read.json);
   } catch (e) {
     return badSuccess(`HTTP 200 with a body krouter could not read as ${adapter.format} (${(e as Error).message})`);
   }

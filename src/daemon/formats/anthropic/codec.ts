@@ -1,3 +1,4 @@
+import { errorBody } from '../error-shapes.js';
 /**
  * The Anthropic Messages API codec (`POST /v1/messages`).
  *
@@ -6,7 +7,6 @@
  * pivot's inputTokens includes them (decoder adds, encoder subtracts).
  */
 import type { FormatCodec } from '../pivot/types.js';
-import { errorType } from './common.js';
 import { decodeRequest, encodeRequest } from './request.js';
 import { decodeResponse, encodeResponse } from './response.js';
 import { anthropicStreamDecoder, anthropicStreamEncoder } from './stream.js';
@@ -19,7 +19,5 @@ export const anthropicCodec: FormatCodec = {
   encodeResponse,
   streamDecoder: anthropicStreamDecoder,
   streamEncoder: anthropicStreamEncoder,
-  encodeError(status: number, _code: string, message: string): Record<string, unknown> {
-    return { type: 'error', error: { type: errorType(status), message } };
-  },
+  encodeError: (status, code, message) => errorBody('anthropic', status, code, message),
 };

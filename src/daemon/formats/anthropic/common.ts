@@ -41,18 +41,7 @@ export function toPivotUsage(w: WireUsage): PivotUsage {
   });
 }
 
-/** Later non-null counts win. */
-export function mergePivotUsage(a: PivotUsage | null, b: PivotUsage): PivotUsage {
-  if (!a) return b;
-  return {
-    inputTokens: b.inputTokens ?? a.inputTokens,
-    outputTokens: b.outputTokens ?? a.outputTokens,
-    totalTokens: b.totalTokens ?? a.totalTokens,
-    cachedTokens: b.cachedTokens ?? a.cachedTokens,
-    cacheWriteTokens: b.cacheWriteTokens ?? a.cacheWriteTokens,
-    reasoningTokens: b.reasoningTokens ?? a.reasoningTokens,
-  };
-}
+export { mergePivotUsage } from '../pivot/util.js';
 
 /**
  * Pivot usage → Anthropic `usage` fields in the API's key order. input_tokens
@@ -120,16 +109,8 @@ export function messageId(id: string): string {
 
 const ERROR_TYPES = new Set(['invalid_request_error', 'authentication_error', 'permission_error', 'not_found_error', 'request_too_large', 'rate_limit_error', 'api_error', 'overloaded_error', 'timeout_error', 'billing_error']);
 
-/** Anthropic error `type` for an HTTP status. */
-export function errorType(status: number): string {
-  if (status === 401) return 'authentication_error';
-  if (status === 403) return 'permission_error';
-  if (status === 404) return 'not_found_error';
-  if (status === 413) return 'request_too_large';
-  if (status === 429) return 'rate_limit_error';
-  if (status === 529) return 'overloaded_error';
-  return status >= 500 ? 'api_error' : 'invalid_request_error';
-}
+import { anthropicErrorType as errorType } from '../error-shapes.js';
+export { errorType };
 
 /** Error type for a stream error event: the status when known, else the code when it already is an Anthropic type. */
 export function streamErrorType(code: string, status: number | undefined): string {

@@ -1,3 +1,4 @@
+import { errorBody as sharedErrorBody } from '../error-shapes.js';
 import type { PivotUsage, StopReason } from '../pivot/types.js';
 import { EMPTY_USAGE, UnsupportedContent } from '../pivot/types.js';
 import { isObject, num } from '../pivot/util.js';
@@ -114,17 +115,7 @@ export function encodeUsage(u: PivotUsage): Record<string, unknown> | undefined 
   return out;
 }
 
-/** Later usage wins field by field; a field the later report leaves unknown keeps the earlier value. */
-export function mergeUsage(prev: PivotUsage, next: PivotUsage): PivotUsage {
-  return {
-    inputTokens: next.inputTokens ?? prev.inputTokens,
-    outputTokens: next.outputTokens ?? prev.outputTokens,
-    totalTokens: next.totalTokens ?? prev.totalTokens,
-    cachedTokens: next.cachedTokens ?? prev.cachedTokens,
-    cacheWriteTokens: next.cacheWriteTokens ?? prev.cacheWriteTokens,
-    reasoningTokens: next.reasoningTokens ?? prev.reasoningTokens,
-  };
-}
+export { mergePivotUsage as mergeUsage } from '../pivot/util.js';
 
 export function sameUsage(a: PivotUsage, b: PivotUsage): boolean {
   return (
@@ -166,18 +157,8 @@ export function encodeFinishReason(reason: StopReason): string {
 
 // ---- errors ----
 
-/** google.rpc status name for an HTTP status (the same table as the /v1beta error route). */
-export function googleStatus(status: number): string {
-  if (status === 400 || status === 413 || status === 415) return 'INVALID_ARGUMENT';
-  if (status === 401) return 'UNAUTHENTICATED';
-  if (status === 403) return 'PERMISSION_DENIED';
-  if (status === 404) return 'NOT_FOUND';
-  if (status === 429) return 'RESOURCE_EXHAUSTED';
-  if (status === 503) return 'UNAVAILABLE';
-  if (status === 504) return 'DEADLINE_EXCEEDED';
-  return status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION';
-}
+export { googleStatus } from '../error-shapes.js';
 
 export function errorBody(status: number, code: string, message: string): Record<string, unknown> {
-  return { error: { code: status, message, status: googleStatus(status), details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: code, domain: 'krouter' }] } };
+  return sharedErrorBody('gemini', status, code, message);
 }

@@ -1,6 +1,6 @@
+import { errorBody } from '../error-shapes.js';
 /** The OpenAI Chat Completions codec: `/v1/chat/completions` bodies and streams ⇄ the pivot. */
 import type { FormatCodec } from '../pivot/types.js';
-import { errorType } from './common.js';
 import { decodeRequest, encodeRequest } from './request.js';
 import { decodeResponse, encodeResponse } from './response.js';
 import { OpenAIChatStreamDecoder, OpenAIChatStreamEncoder } from './stream.js';
@@ -13,5 +13,5 @@ export const openAIChatCodec: FormatCodec = {
   encodeResponse,
   streamDecoder: () => new OpenAIChatStreamDecoder(),
   streamEncoder: (req) => new OpenAIChatStreamEncoder(req),
-  encodeError: (status, code, message) => ({ error: { message, type: errorType(status), code, param: null } }),
+  encodeError: (status, code, message) => errorBody('openai-chat', status, code, message),
 };

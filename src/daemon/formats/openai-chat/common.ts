@@ -35,18 +35,7 @@ export function encodeUsage(u: PivotUsage = EMPTY_USAGE): Record<string, unknown
   };
 }
 
-/** Later non-null counts win (formats that report usage in several events). */
-export function mergeUsage(a: PivotUsage | null, b: PivotUsage): PivotUsage {
-  if (!a) return b;
-  return {
-    inputTokens: b.inputTokens ?? a.inputTokens,
-    outputTokens: b.outputTokens ?? a.outputTokens,
-    totalTokens: b.totalTokens ?? a.totalTokens,
-    cachedTokens: b.cachedTokens ?? a.cachedTokens,
-    cacheWriteTokens: b.cacheWriteTokens ?? a.cacheWriteTokens,
-    reasoningTokens: b.reasoningTokens ?? a.reasoningTokens,
-  };
-}
+export { mergePivotUsage as mergeUsage } from '../pivot/util.js';
 
 /**
  * `finish_reason` → pivot stop reason. vLLM (and servers built on it) also
@@ -88,13 +77,7 @@ export function encodeFinish(reason: StopReason, hadToolCalls: boolean): string 
   }
 }
 
-/** OpenAI's error `type` for an HTTP status. */
-export function errorType(status: number | undefined): string {
-  if (status === undefined || status >= 500) return 'server_error';
-  if (status === 401 || status === 403) return 'authentication_error';
-  if (status === 429) return 'rate_limit_error';
-  return 'invalid_request_error';
-}
+export { openAIErrorType as errorType } from '../error-shapes.js';
 
 /** An upstream `{error: {...}}` object (a stream chunk or a body) → message and code. */
 export function readError(e: unknown): { message: string; code: string } {

@@ -1,3 +1,4 @@
+import { errorBody } from '../error-shapes.js';
 /**
  * The OpenAI Responses API (`POST /v1/responses`) codec. Its main client is
  * the Codex CLI: instructions + input items (messages, function and custom
@@ -6,7 +7,6 @@
  * response.ts and the stream modules for what maps to what.
  */
 import type { FormatCodec } from '../pivot/types.js';
-import { errorType } from './common.js';
 import { decodeRequest, encodeRequest } from './request.js';
 import { decodeResponse, encodeResponse } from './response.js';
 import { ResponsesStreamDecoder } from './stream-decoder.js';
@@ -20,5 +20,5 @@ export const openAIResponsesCodec: FormatCodec = {
   encodeResponse,
   streamDecoder: () => new ResponsesStreamDecoder(),
   streamEncoder: (req) => new ResponsesStreamEncoder(req),
-  encodeError: (status, code, message) => ({ error: { message, type: errorType(status), code, param: null } }),
+  encodeError: (status, code, message) => errorBody('openai-responses', status, code, message),
 };

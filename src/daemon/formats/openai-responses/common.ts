@@ -83,18 +83,7 @@ export function encodeUsage(u: PivotUsage = EMPTY_USAGE): Record<string, unknown
   };
 }
 
-/** Later non-null counts win (a stream may report usage in several events). */
-export function mergeUsage(a: PivotUsage | null, b: PivotUsage): PivotUsage {
-  if (!a) return b;
-  return {
-    inputTokens: b.inputTokens ?? a.inputTokens,
-    outputTokens: b.outputTokens ?? a.outputTokens,
-    totalTokens: b.totalTokens ?? a.totalTokens,
-    cachedTokens: b.cachedTokens ?? a.cachedTokens,
-    cacheWriteTokens: b.cacheWriteTokens ?? a.cacheWriteTokens,
-    reasoningTokens: b.reasoningTokens ?? a.reasoningTokens,
-  };
-}
+export { mergePivotUsage as mergeUsage } from '../pivot/util.js';
 
 /** The Responses id for a pivot response id (`resp_` prefixed), and the stem item ids are built from. */
 export function responseIds(id: string): { responseId: string; stem: string } {
@@ -124,13 +113,7 @@ export function terminalOf(reason: StopReason): {
   }
 }
 
-/** OpenAI error `type` for an HTTP status. */
-export function errorType(status: number): string {
-  if (status === 401) return 'authentication_error';
-  if (status === 403) return 'permission_error';
-  if (status === 429) return 'rate_limit_error';
-  return status >= 500 ? 'server_error' : 'invalid_request_error';
-}
+export { openAIErrorType as errorType } from '../error-shapes.js';
 
 /** `JSON.stringify(s)` without its quotes: a piece of a JSON string literal (escaping is per character, so pieces concatenate). */
 export function jsonStringPiece(s: string): string {

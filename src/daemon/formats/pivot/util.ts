@@ -37,3 +37,16 @@ export function sseEvent(name: string | null, data: unknown): string {
   const json = typeof data === 'string' ? data : JSON.stringify(data);
   return name === null ? `data: ${json}\n\n` : `event: ${name}\ndata: ${json}\n\n`;
 }
+
+/** Later non-null counts win (formats that report usage in several events, or in parts). */
+export function mergePivotUsage(a: PivotUsage | null, b: PivotUsage): PivotUsage {
+  if (!a) return b;
+  return {
+    inputTokens: b.inputTokens ?? a.inputTokens,
+    outputTokens: b.outputTokens ?? a.outputTokens,
+    totalTokens: b.totalTokens ?? a.totalTokens,
+    cachedTokens: b.cachedTokens ?? a.cachedTokens,
+    cacheWriteTokens: b.cacheWriteTokens ?? a.cacheWriteTokens,
+    reasoningTokens: b.reasoningTokens ?? a.reasoningTokens,
+  };
+}

@@ -687,12 +687,12 @@ describe('openai-responses: stream encoder', () => {
 
   it('ends with exactly one response.failed on error, and on a cut stream', () => {
     const enc = codec.streamEncoder(STREAM_REQ);
-    const out = enc.event({ type: 'start', id: 'x', model: 'm' }) + enc.event({ type: 'text_delta', text: 'hi' }) + enc.event({ type: 'error', code: 'upstream_error', message: 'boom' }) + enc.event({ type: 'stop', reason: 'end' }) + enc.end();
+    const out = enc.event({ type: 'start', id: 'x', model: 'm' }) + enc.event({ type: 'text_delta', text: 'hi' }) + enc.event({ type: 'error', code: 'server_error', message: 'boom' }) + enc.event({ type: 'stop', reason: 'end' }) + enc.end();
     const events = parseSse(out);
     const terminal = events.filter((e) => ['response.completed', 'response.incomplete', 'response.failed'].includes(e.name));
     assert.equal(terminal.length, 1);
     assert.equal(events.at(-1)!.name, 'response.failed');
-    assert.deepEqual(obj(events.at(-1)!.data['response'])['error'], { code: 'upstream_error', message: 'boom' });
+    assert.deepEqual(obj(events.at(-1)!.data['response'])['error'], { code: 'server_error', message: 'boom' });
     const cut = parseSse(encodeStream(STREAM_REQ, [{ type: 'start', id: 'x', model: 'm' }, { type: 'text_delta', text: 'hi' }]));
     assert.equal(cut.at(-1)!.name, 'response.failed');
   });

@@ -361,7 +361,7 @@ function encodeToolResult(req: PivotRequest, part: ToolResultPart, mi: number, w
   });
   const text = texts.join('\n');
   let value: unknown = text;
-  if (texts.length > 0 && looksLikeJsonObject(text)) value = JSON.parse(text);
+  if (texts.length > 0 && looksLikeJsonObject(text)) value = JSON.parse(text.trim());
   let response: Record<string, unknown>;
   if (part.isError) response = { error: value };
   else if (isObject(value)) response = value;

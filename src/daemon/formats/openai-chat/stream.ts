@@ -35,7 +35,9 @@ export class OpenAIChatStreamDecoder implements StreamDecoder {
       return [out];
     }
     const out: StreamEvent[] = [];
-    if (!this.started) {
+    // Azure opens with a prompt-filter chunk (id "", model "", created 0, no choices): the start comes from the first real chunk.
+    const placeholder = chunk['id'] === '' && (chunk['model'] === '' || chunk['model'] === undefined) && !(Array.isArray(chunk['choices']) && chunk['choices'].length > 0);
+    if (!this.started && !placeholder) {
       this.started = true;
       const start: StreamEvent = {
         type: 'start',

@@ -258,7 +258,14 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   #fail(code: string, message: string): string {
     this.#finished = true;
     const usage = this.#usage ? encodeUsage(this.#usage) : null;
-    const r = this.#snapshot('failed', usage, null, { code, message });
+    const r = this.#snapshot('failed', usage, null, { code: failedCode(code), message });
     return this.#emit('response.failed', { response: r });
   }
+}
+
+/** `response.failed` carries one of OpenAI's documented error codes; an upstream's own code is folded into the nearest. */
+function failedCode(code: string): string {
+  if (/rate|quota|exhausted|429/i.test(code)) return 'rate_limit_exceeded';
+  if (/invalid_prompt/i.test(code)) return 'invalid_prompt';
+  return 'server_error';
 }

@@ -30,7 +30,7 @@ export function googleStatus(status: number): string {
   if (status === 403) return 'PERMISSION_DENIED';
   if (status === 404) return 'NOT_FOUND';
   if (status === 429) return 'RESOURCE_EXHAUSTED';
-  if (status === 503) return 'UNAVAILABLE';
+  if (status === 503 || status === 529) return 'UNAVAILABLE';
   if (status === 504) return 'DEADLINE_EXCEEDED';
   return status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION';
 }

@@ -4,7 +4,7 @@
 const args = process.argv.slice(2);
 const first = args.find((a) => !a.startsWith('-'));
 const entry = first === 'daemon' && !args.includes('--help') && !args.includes('-h')
-  ? '../dist/src/daemon/entry.js'
+  ? '../dist/daemon/entry.js'
   : '../dist/src/cli/main.js';
 import(entry).catch((err) => {
   if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('/dist/src/')) {

@@ -38,13 +38,17 @@ export interface RunningDaemon {
 
 const RETENTION_SWEEP_MS = 3600_000;
 
+/** The package's version; this file runs from dist/src/daemon (tsc output) or dist/daemon (the bundle). */
 function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
+  for (const rel of ['../../../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'krouter' && pkg.version) return pkg.version;
+    } catch {
+      // not at this depth
+    }
   }
+  return '0.0.0';
 }
 
 /** Composes the daemon: config, secrets, store, caches, the admin socket, then the /v1 listener. */

@@ -1,0 +1,763 @@
+/**
+ * `npm run bench`: krouter against a bare Node pass-through proxy, both in
+ * front of the same fast mock upstream, measured in interleaved order over
+ * several trials. Prints a table of targets (each a ratio to the bare proxy
+ * in the same run) with PASS/FAIL and writes bench-results/<timestamp>.json.
+ *
+ *   npm run bench                  # default: 5 trials, a 60 s soak (~5-10 min)
+ *   npm run bench -- --quick       # 3 short trials, a 15 s soak (~2 min)
+ *   npm run bench -- --soak 600    # the 10-minute memory soak
+ *   npm run bench -- --profile     # also CPU-profile the krouter daemon and summarise its hot spots
+ *   npm run bench -- --only throughput,stream --trials 2
+ *
+ * Processes: the mock, the bare proxy, krouter (log on), krouter (log off)
+ * and the load generator each run in their own process; only 127.0.0.1;
+ * everything is killed at the end, also on error or Ctrl-C. Not a test: it
+ * asserts nothing and never runs in `npm test`.
+ */
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { coldDaemonCommand, COMBO_PASS, COMBO_TRANSLATE, prepareColdHome, REPO_ROOT, startKrouter, type ColdHome, type Krouter } from './krouter-setup.js';
+import { coldStart, cpuPlan, fetchJson, ForeignCpu, freePort, killAllSync, pin, procTicks, RssSampler, rssKb, sleep, spawnListening, TICKS_PER_SEC, trackPid, untrackPid, waitQuiet, type CpuPlan, type Proc } from './procs.js';
+import { formatProfile, summarizeProfile, type ProfileSummary } from './profile-summary.js';
+import { FRAME_MARKER, type LatencyResult, type LoadOp, type LoadReply, type LoadResult, type LoadTarget, type MockStats, type StreamResult, type ThroughputResult } from './protocol.js';
+import { median, slope, spread, type Spread } from './stats.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PHASES = ['latency', 'throughput', 'stream', 'cold', 'log'] as const;
+type Phase = (typeof PHASES)[number];
+
+interface Params {
+  mode: 'quick' | 'default';
+  trials: number;
+  latencyCount: number;
+  latencyWarmup: number;
+  concurrency: number;
+  tpWarmupMs: number;
+  tpDurationMs: number;
+  streams: number;
+  chunks: number;
+  intervalMs: number;
+  soakSec: number;
+  profile: boolean;
+  pin: boolean;
+  /** Extra node flags for the krouter daemons under test (experiments: `--node-args "--max-semi-space-size=4"`). */
+  nodeArgs: string[];
+  only: Phase[];
+}
+
+function parseArgs(argv: string[]): Params {
+  const quick = argv.includes('--quick');
+  const p: Params = quick
+    ? { mode: 'quick', trials: 3, latencyCount: 3000, latencyWarmup: 200, concurrency: 32, tpWarmupMs: 500, tpDurationMs: 2000, streams: 256, chunks: 50, intervalMs: 20, soakSec: 15, profile: false, pin: true, nodeArgs: [], only: [...PHASES] }
+    : { mode: 'default', trials: 5, latencyCount: 10000, latencyWarmup: 500, concurrency: 32, tpWarmupMs: 1000, tpDurationMs: 4000, streams: 256, chunks: 150, intervalMs: 20, soakSec: 60, profile: false, pin: true, nodeArgs: [], only: [...PHASES] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const num = (): number => {
+      const v = Number(argv[++i]);
+      if (!Number.isFinite(v) || v < 0) throw new Error(`${a} needs a non-negative number`);
+      return v;
+    };
+    if (a === '--quick') continue;
+    else if (a === '--soak') p.soakSec = num();
+    else if (a === '--trials') p.trials = Math.max(1, Math.floor(num()));
+    else if (a === '--profile') p.profile = true;
+    else if (a === '--no-pin') p.pin = false;
+    else if (a === '--node-args') p.nodeArgs = (argv[++i] ?? '').split(/\s+/).filter((x) => x.length > 0);
+    else if (a === '--only') {
+      // `--only none`: no trial at all (e.g. with --soak 600 for the soak alone)
+      const list = (argv[++i] ?? '').split(',').filter((x) => x.length > 0 && x !== 'none');
+      for (const x of list) if (!(PHASES as readonly string[]).includes(x)) throw new Error(`--only: unknown phase "${x}" (phases: ${PHASES.join(', ')})`);
+      p.only = list as Phase[];
+    } else if (a === '--help' || a === '-h') {
+      process.stdout.write('usage: npm run bench -- [--quick] [--trials N] [--soak SECONDS] [--profile] [--no-pin] [--node-args "FLAGS"] [--only latency,throughput,stream,cold,log|none]\n');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a} (try --help)`);
+  }
+  return p;
+}
+
+// ------------------------------------------------------------------ load generator (child process)
+
+class LoadGen {
+  readonly #child: ChildProcess;
+  readonly #pending = new Map<number, { resolve: (r: LoadResult) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  #next = 1;
+
+  constructor(cpus: string | undefined) {
+    this.#child = fork(join(HERE, 'loadgen.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, NODE_OPTIONS: '' } });
+    trackPid(this.#child.pid);
+    pin(this.#child.pid, cpus);
+    this.#child.on('message', (m: LoadReply) => {
+      const p = this.#pending.get(m.id);
+      if (!p) return;
+      this.#pending.delete(m.id);
+      clearTimeout(p.timer);
+      if (m.ok) p.resolve(m.result);
+      else p.reject(new Error(`load generator: ${m.error}`));
+    });
+    this.#child.on('exit', (code) => {
+      for (const p of this.#pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(new Error(`load generator exited (${code})`));
+      }
+      this.#pending.clear();
+    });
+  }
+
+  call<R extends LoadResult>(op: LoadOp, timeoutMs: number): Promise<R> {
+    const id = this.#next++;
+    return new Promise<R>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new Error(`load generator: ${op.op} gave no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#pending.set(id, { resolve: resolve as (r: LoadResult) => void, reject, timer });
+      this.#child.send({ id, op });
+    });
+  }
+
+  stop(): void {
+    if (this.#child.exitCode === null) this.#child.kill('SIGKILL');
+    untrackPid(this.#child.pid);
+  }
+}
+
+// ------------------------------------------------------------------ requests
+
+const SYSTEM = 'You are a careful coding assistant. Answer briefly, in plain text, and say so when you are not sure. '.repeat(3);
+const USER = 'Here is a small function; explain what it does and suggest one improvement:\n\nfunction add(a, b) {\n  return a + b;\n}\n'.repeat(5);
+
+function chatBody(model: string, stream: boolean): string {
+  return JSON.stringify({
+    model,
+    messages: [
+      { role: 'system', content: SYSTEM },
+      { role: 'user', content: USER },
+    ],
+    max_tokens: 256,
+    temperature: 0.2,
+    stream,
+  });
+}
+
+interface Endpoint {
+  name: string;
+  base: string;
+  key: string;
+  model: string;
+  pid: number | null;
+}
+
+function target(e: Endpoint, stream: boolean): LoadTarget {
+  return {
+    url: `${e.base}/v1/chat/completions`,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${e.key}`, 'user-agent': 'krouter-bench/1' },
+    body: chatBody(e.model, stream),
+  };
+}
+
+async function sanityCheck(e: Endpoint): Promise<void> {
+  for (const stream of [false, true]) {
+    const t = target(e, stream);
+    const r = await fetch(t.url, { method: 'POST', headers: t.headers, body: t.body, signal: AbortSignal.timeout(10_000) });
+    const text = await r.text();
+    if (r.status !== 200 || !text.includes(stream ? FRAME_MARKER : 'Hello from the bench mock')) {
+      throw new Error(`sanity check ${e.name} (stream ${stream}): HTTP ${r.status}\n${text.slice(0, 500)}`);
+    }
+  }
+}
+
+// ------------------------------------------------------------------ per-trial measurements
+
+/** What `measured` adds to a load generator result: the CPU the process under test used meanwhile. */
+interface ServerCpu {
+  /** CPU time (all threads) of the process under test during the op (throughput: its measured window), ms; null for the mock measured directly. */
+  serverCpuMs: number | null;
+  /** Requests that CPU time served (throughput: those completed in the window; else all, warm-up included). */
+  cpuRequests: number;
+  /** Wall time of the op as seen by the bench, ms. */
+  wallMs: number;
+}
+
+interface StreamMeasure extends StreamResult, ServerCpu {
+  framesSent: number;
+  lost: number;
+  streamsCut: number;
+}
+
+interface Trial {
+  trial: number;
+  latency?: Record<'direct' | 'bare' | 'kr' | 'krTr', LatencyResult & ServerCpu>;
+  throughput?: Record<'bare' | 'kr' | 'krTr', ThroughputResult & ServerCpu>;
+  log?: Record<'on' | 'off', ThroughputResult & ServerCpu>;
+  stream?: Record<'bare' | 'kr' | 'krTr', StreamMeasure>;
+  rssLoadKb?: Record<'bare' | 'kr', number>;
+  /** Peak RSS per kind of load op (`throughput:bare`, `stream:kr`…). */
+  rssByPhaseKb?: Record<string, number>;
+  cold?: { bareMs: number; krMs: number };
+  /** CPU (in cores) used by processes outside the bench during each measured op. */
+  noise: Array<{ what: string; cores: number }>;
+}
+
+interface Ctx {
+  p: Params;
+  gen: LoadGen;
+  mockUrl: string;
+  direct: Endpoint;
+  bare: Endpoint;
+  kr: Endpoint;
+  krTr: Endpoint;
+  krOff: Endpoint;
+  cold: ColdHome;
+  cpu: CpuPlan | null;
+  bareScript: string;
+  rssLoad: { bare: number; kr: number };
+  rssByPhase: Record<string, number>;
+  /** What the current trial saw of other processes' CPU use. */
+  noise: Array<{ what: string; cores: number }>;
+  /** Time still allowed for waiting until the machine is quiet (other people's test runs), in ms. */
+  quietBudgetMs: number;
+}
+
+function log(msg: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+/** Foreign CPU (cores) above which an op waits for the machine to calm down (bounded by the run's quiet budget). */
+const QUIET_CORES = 0.15;
+
+/**
+ * Runs one op: first waits (bounded) for other processes on the machine to
+ * go quiet, then measures while sampling the RSS of the process under test
+ * (keeping the largest seen) and what CPU other processes took meanwhile.
+ */
+async function measured<R extends LoadResult>(c: Ctx, e: Endpoint, op: LoadOp, timeoutMs: number): Promise<R & ServerCpu> {
+  if (c.quietBudgetMs > 0) {
+    const t0 = performance.now();
+    await waitQuiet(QUIET_CORES, c.quietBudgetMs);
+    c.quietBudgetMs -= performance.now() - t0;
+  }
+  const sampler = e.pid === null ? null : new RssSampler({ [e.name]: e.pid }, 100);
+  const foreign = new ForeignCpu();
+  const pid = e.pid;
+  let ticksFrom = pid === null ? 0 : procTicks(pid);
+  const t0 = performance.now();
+  // throughput: count CPU from the end of the generator's warm-up, to match its measured window
+  const windowed = pid !== null && op.op === 'throughput' && op.warmupMs > 0;
+  const warmTimer = windowed ? setTimeout(() => (ticksFrom = procTicks(pid)), op.warmupMs) : null;
+  try {
+    const r = await c.gen.call<R>(op, timeoutMs);
+    const serverCpuMs = pid === null ? null : ((procTicks(pid) - ticksFrom) * 1000) / TICKS_PER_SEC;
+    const cpuRequests = r.kind === 'throughput' ? (windowed ? r.count : r.total) : r.kind === 'latency' ? r.total : r.streams * 2;
+    return { ...r, serverCpuMs, cpuRequests, wallMs: performance.now() - t0 };
+  } finally {
+    if (warmTimer) clearTimeout(warmTimer);
+    c.noise.push({ what: `${op.op} ${e.name}`, cores: foreign.cores() });
+    const got = sampler?.stop();
+    const kb = got?.max[e.name];
+    if (kb !== undefined) {
+      const who = e.name === 'bare' ? 'bare' : e.name === 'krouter' || e.name === 'krouter-translated' ? 'kr' : null;
+      if (who !== null && op.op !== 'latency') {
+        c.rssLoad[who] = Math.max(c.rssLoad[who], kb);
+        const k = `${op.op}:${who}`;
+        c.rssByPhase[k] = Math.max(c.rssByPhase[k] ?? 0, kb);
+      }
+    }
+  }
+}
+
+function latencyOp(c: Ctx, e: Endpoint): LoadOp {
+  return { op: 'latency', target: target(e, false), count: c.p.latencyCount, warmup: c.p.latencyWarmup, maxMs: 120_000 };
+}
+
+function throughputOp(c: Ctx, e: Endpoint): LoadOp {
+  return { op: 'throughput', target: target(e, false), concurrency: c.p.concurrency, warmupMs: c.p.tpWarmupMs, durationMs: c.p.tpDurationMs };
+}
+
+async function streamMeasure(c: Ctx, e: Endpoint): Promise<StreamMeasure> {
+  await fetchJson(`${c.mockUrl}/_bench/reset`, 'POST', {});
+  const expectedMs = c.p.chunks * c.p.intervalMs;
+  const r = await measured<StreamResult>(c, e, { op: 'stream', target: target(e, true), streams: c.p.streams, marker: FRAME_MARKER, warmBody: chatBody(e.model, false), maxMs: expectedMs * 4 + 30_000 }, expectedMs * 4 + 60_000);
+  const s = await fetchJson<MockStats>(`${c.mockUrl}/_bench/stats`);
+  return { ...r, framesSent: s.framesSent, lost: s.framesSent - r.framesReceived, streamsCut: s.streamsCut };
+}
+
+async function runTrial(c: Ctx, i: number): Promise<Trial> {
+  const t: Trial = { trial: i, noise: [] };
+  c.noise = t.noise;
+  const on = (ph: Phase): boolean => c.p.only.includes(ph);
+  const tpTimeout = c.p.tpWarmupMs + c.p.tpDurationMs + 60_000;
+  c.rssLoad = { bare: 0, kr: 0 };
+  c.rssByPhase = {};
+
+  if (on('latency')) {
+    log(`trial ${i}: latency at concurrency 1 (direct, bare, krouter, krouter translated)`);
+    const direct = await measured<LatencyResult>(c, c.direct, latencyOp(c, c.direct), 180_000);
+    const bare = await measured<LatencyResult>(c, c.bare, latencyOp(c, c.bare), 180_000);
+    const kr = await measured<LatencyResult>(c, c.kr, latencyOp(c, c.kr), 180_000);
+    const krTr = await measured<LatencyResult>(c, c.krTr, latencyOp(c, c.krTr), 180_000);
+    t.latency = { direct, bare, kr, krTr };
+  }
+  if (on('throughput')) {
+    log(`trial ${i}: throughput at concurrency ${c.p.concurrency} (bare, krouter, krouter translated)`);
+    const bare = await measured<ThroughputResult>(c, c.bare, throughputOp(c, c.bare), tpTimeout);
+    const kr = await measured<ThroughputResult>(c, c.kr, throughputOp(c, c.kr), tpTimeout);
+    const krTr = await measured<ThroughputResult>(c, c.krTr, throughputOp(c, c.krTr), tpTimeout);
+    t.throughput = { bare, kr, krTr };
+  }
+  if (on('log')) {
+    // two krouters of the same build; which goes first alternates from trial to trial
+    log(`trial ${i}: request log on vs off (throughput at concurrency ${c.p.concurrency})`);
+    const offFirst = i % 2 === 1;
+    const a = offFirst ? c.krOff : c.kr;
+    const b = offFirst ? c.kr : c.krOff;
+    const first = await measured<ThroughputResult>(c, a, throughputOp(c, a), tpTimeout);
+    const second = await measured<ThroughputResult>(c, b, throughputOp(c, b), tpTimeout);
+    t.log = offFirst ? { on: second, off: first } : { on: first, off: second };
+  }
+  if (on('stream')) {
+    log(`trial ${i}: ${c.p.streams} concurrent streams × ${c.p.chunks} frames every ${c.p.intervalMs} ms (bare, krouter, krouter translated)`);
+    const bare = await streamMeasure(c, c.bare);
+    const kr = await streamMeasure(c, c.kr);
+    const krTr = await streamMeasure(c, c.krTr);
+    t.stream = { bare, kr, krTr };
+  }
+  if (on('throughput') || on('stream')) {
+    t.rssLoadKb = { ...c.rssLoad };
+    t.rssByPhaseKb = { ...c.rssByPhase };
+  }
+  if (on('cold')) {
+    log(`trial ${i}: cold start (bare, krouter)`);
+    const probeBody = chatBody(COMBO_PASS, false);
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${c.cold.key}` };
+    const bp = await freePort();
+    const bareMs = await coldStart('bare proxy', [c.bareScript], { BENCH_UPSTREAM: c.mockUrl, BENCH_PORT: String(bp) }, { url: `http://127.0.0.1:${bp}/v1/chat/completions`, headers, body: probeBody }, c.cpu?.server);
+    const kp = await freePort();
+    const cmd = coldDaemonCommand(c.cold, kp);
+    const krMs = await coldStart('krouter', cmd.args, cmd.env, { url: `http://127.0.0.1:${kp}/v1/chat/completions`, headers, body: probeBody }, c.cpu?.server);
+    t.cold = { bareMs, krMs };
+  }
+  return t;
+}
+
+// ------------------------------------------------------------------ soak
+
+interface Soak {
+  seconds: number;
+  samples: Array<{ t: number; kb: number }>;
+  baselineKb: number;
+  endKb: number;
+  growthPct: number;
+  slopeMbPerMin: number;
+  requests: number;
+  streams: number;
+  errors: number;
+}
+
+async function runSoak(c: Ctx): Promise<Soak> {
+  log(`soak: ${c.p.soakSec} s of mixed load on krouter (pass-through, translated, streams), RSS every second`);
+  const sampler = new RssSampler({ kr: c.kr.pid! }, 1000);
+  const deadline = performance.now() + c.p.soakSec * 1000;
+  let requests = 0;
+  let streams = 0;
+  let errors = 0;
+  const left = (): number => deadline - performance.now();
+  while (left() > 500) {
+    const tp = await c.gen.call<ThroughputResult>(
+      { op: 'throughput', target: target(c.kr, false), concurrency: c.p.concurrency, warmupMs: 0, durationMs: Math.max(200, Math.min(4000, left())) },
+      70_000,
+    );
+    requests += tp.count;
+    errors += tp.errors;
+    if (left() < 500) break;
+    const tr = await c.gen.call<ThroughputResult>({ op: 'throughput', target: target(c.krTr, false), concurrency: 16, warmupMs: 0, durationMs: Math.max(200, Math.min(2000, left())) }, 70_000);
+    requests += tr.count;
+    errors += tr.errors;
+    if (left() < c.p.chunks * c.p.intervalMs + 500) continue;
+    const st = await c.gen.call<StreamResult>(
+      { op: 'stream', target: target(c.kr, true), streams: 64, marker: FRAME_MARKER, warmBody: chatBody(COMBO_PASS, false), maxMs: 60_000 },
+      90_000,
+    );
+    streams += st.completed;
+    errors += st.errors;
+  }
+  const samples = sampler.stop().samples.map((s) => ({ t: s.t / 1000, kb: s.kb }));
+  const T = samples.length > 0 ? samples[samples.length - 1]!.t : 0;
+  const win = (a: number, b: number): number[] => samples.filter((s) => s.t >= a * T && s.t <= b * T).map((s) => s.kb);
+  // RSS saw-tooths with the GC: compare the floors (lowest RSS) of an early and a late window, after a warm-up quarter
+  const floor = (xs: number[]): number => (xs.length === 0 ? Number.NaN : Math.min(...xs));
+  const baselineKb = floor(win(0.25, 0.55));
+  const endKb = floor(win(0.7, 1));
+  const after = samples.filter((s) => s.t >= 0.25 * T).map((s) => ({ x: s.t / 60, y: s.kb / 1024 }));
+  return { seconds: c.p.soakSec, samples, baselineKb, endKb, growthPct: (100 * (endKb - baselineKb)) / baselineKb, slopeMbPerMin: slope(after), requests, streams, errors };
+}
+
+// ------------------------------------------------------------------ summary
+
+interface Row {
+  metric: string;
+  unit: string;
+  baseline: Spread | null;
+  baselineName: string;
+  krouter: Spread;
+  ratio: Spread | null;
+  target: string;
+  pass: boolean | null;
+  note?: string;
+}
+
+function col<T>(trials: Trial[], f: (t: Trial) => T | undefined): T[] {
+  return trials.map(f).filter((x): x is T => x !== undefined);
+}
+
+/**
+ * A krouter-vs-baseline row. The ratio is the median of the per-trial ratios
+ * (the trials are interleaved, so each ratio compares neighbours in time);
+ * with `ofMedians` it is median(krouter) / median(baseline) instead — for small
+ * differences (added latency) whose per-trial baseline can come out near zero.
+ */
+function ratioRow(metric: string, unit: string, pairs: Array<[number, number]>, cmp: 'le' | 'ge' | null, limit: number, baselineName = 'bare', ofMedians = false): Row {
+  const ratios = pairs.filter(([b]) => b > 0).map(([b, k]) => k / b);
+  const per = spread(ratios);
+  const r = ofMedians ? { ...per, median: median(pairs.map(([, k]) => k)) / median(pairs.map(([b]) => b)) } : per;
+  return {
+    metric,
+    unit,
+    baseline: spread(pairs.map(([b]) => b)),
+    baselineName,
+    krouter: spread(pairs.map(([, k]) => k)),
+    ratio: r,
+    target: cmp === null ? '(info)' : `${cmp === 'le' ? '≤' : '≥'} ${limit}× ${baselineName}`,
+    pass: cmp === null || r.n === 0 ? null : cmp === 'le' ? r.median <= limit : r.median >= limit,
+  };
+}
+
+function streamRows(trials: Trial[], which: 'kr' | 'krTr', label: string): Row[] {
+  const rows: Row[] = [];
+  const st = col(trials, (t) => t.stream);
+  if (st.length === 0) return rows;
+  rows.push(ratioRow(`streaming ${label}: frames/s (steady delivery)`, 'frames/s', st.map((s) => [s.bare.steadyFramesPerSec, s[which].steadyFramesPerSec]), 'ge', 0.95));
+  rows.push(ratioRow(`streaming ${label}: frames/s (wall, incl. start-up)`, 'frames/s', st.map((s) => [s.bare.framesPerSec, s[which].framesPerSec]), null, 0));
+  const lostK = st.reduce((a, s) => a + s[which].lost, 0);
+  const errK = st.reduce((a, s) => a + s[which].errors, 0);
+  rows.push({
+    metric: `streaming ${label}: lost frames (sum)`,
+    unit: 'frames',
+    baseline: spread([st.reduce((a, s) => a + s.bare.lost, 0)]),
+    baselineName: 'bare',
+    krouter: spread([lostK]),
+    ratio: null,
+    target: '= 0',
+    pass: lostK === 0 && errK === 0,
+    ...(errK > 0 ? { note: `${errK} streams failed: ${st.map((s) => s[which].firstError).find((x) => x) ?? ''}` } : {}),
+  });
+  const gapB = st.map((s) => s.bare.maxGapMs);
+  const gapK = st.map((s) => s[which].maxGapMs);
+  rows.push({
+    metric: `streaming ${label}: largest inter-chunk gap`,
+    unit: 'ms',
+    baseline: spread(gapB),
+    baselineName: 'bare',
+    krouter: spread(gapK),
+    ratio: null,
+    target: '≤ 200 ms (worst trial)',
+    pass: Math.max(...gapK) <= 200,
+  });
+  rows.push(ratioRow(`streaming ${label}: time to first token p50`, 'ms', st.map((s) => [s.bare.ttftP50Ms, s[which].ttftP50Ms]), null, 0));
+  rows.push(ratioRow(`streaming ${label}: time to first token p99`, 'ms', st.map((s) => [s.bare.ttftP99Ms, s[which].ttftP99Ms]), null, 0));
+  return rows;
+}
+
+function summarize(trials: Trial[], idle: { bare: number[]; kr: number[] } | null, idleAfter: { bare: number[]; kr: number[] } | null, soak: Soak | null): Row[] {
+  const rows: Row[] = [];
+  const lat = col(trials, (t) => t.latency);
+  if (lat.length > 0) {
+    rows.push(ratioRow('added latency p50 (c=1, vs mock direct)', 'ms', lat.map((l) => [l.bare.p50Ms - l.direct.p50Ms, l.kr.p50Ms - l.direct.p50Ms]), 'le', 1.35, 'bare', true));
+    rows.push(ratioRow('added latency p99 (c=1, vs mock direct)', 'ms', lat.map((l) => [l.bare.p99Ms - l.direct.p99Ms, l.kr.p99Ms - l.direct.p99Ms]), 'le', 1.35, 'bare', true));
+    rows.push(ratioRow('added latency p50, translated route', 'ms', lat.map((l) => [l.bare.p50Ms - l.direct.p50Ms, l.krTr.p50Ms - l.direct.p50Ms]), null, 0, 'bare', true));
+    rows.push(ratioRow('mock direct latency p50 (reference)', 'ms', lat.map((l) => [l.direct.p50Ms, l.direct.p50Ms]), null, 0));
+  }
+  const tp = col(trials, (t) => t.throughput);
+  if (tp.length > 0) {
+    rows.push(ratioRow(`throughput c=32, pass-through`, 'req/s', tp.map((x) => [x.bare.rps, x.kr.rps]), 'ge', 0.75));
+    rows.push(ratioRow(`throughput c=32, translated (OpenAI→Anthropic)`, 'req/s', tp.map((x) => [x.bare.rps, x.krTr.rps]), 'ge', 0.6));
+  }
+  if (tp.length > 0) {
+    // CPU per request of the process under test: independent of who saturated first (generator or proxy)
+    const perReq = (r: ThroughputResult & ServerCpu): number => (r.serverCpuMs === null || r.cpuRequests === 0 ? Number.NaN : (r.serverCpuMs * 1000) / r.cpuRequests);
+    const util = (r: ThroughputResult & ServerCpu): number => (r.serverCpuMs === null ? Number.NaN : r.serverCpuMs / r.elapsedMs);
+    rows.push(ratioRow('CPU per request c=32, pass-through', 'µs', tp.map((x) => [perReq(x.bare), perReq(x.kr)]), null, 0));
+    rows.push(ratioRow('CPU per request c=32, translated', 'µs', tp.map((x) => [perReq(x.bare), perReq(x.krTr)]), null, 0));
+    rows.push(ratioRow('CPU busy during c=32 (1 = a full core)', 'cores', tp.map((x) => [util(x.bare), util(x.kr)]), null, 0));
+  }
+  const st = col(trials, (t) => t.stream);
+  if (st.length > 0) {
+    const cpu = (r: StreamMeasure): number => (r.serverCpuMs === null ? Number.NaN : r.serverCpuMs);
+    rows.push(ratioRow('CPU used by the 256-stream phase, pass-through', 'ms', st.map((x) => [cpu(x.bare), cpu(x.kr)]), null, 0));
+    rows.push(ratioRow('CPU used by the 256-stream phase, translated', 'ms', st.map((x) => [cpu(x.bare), cpu(x.krTr)]), null, 0));
+  }
+  rows.push(...streamRows(trials, 'kr', 'pass-through'));
+  rows.push(...streamRows(trials, 'krTr', 'translated'));
+  if (idle) {
+    const b = median(idle.bare);
+    const k = median(idle.kr);
+    rows.push({ metric: 'RSS idle (after start)', unit: 'MiB', baseline: spread(idle.bare.map((x) => x / 1024)), baselineName: 'bare', krouter: spread(idle.kr.map((x) => x / 1024)), ratio: spread([k / b]), target: '≤ 1.15× bare', pass: k / b <= 1.15 });
+  }
+  if (idleAfter) {
+    const b = median(idleAfter.bare);
+    const k = median(idleAfter.kr);
+    rows.push({ metric: 'RSS idle (after the trials)', unit: 'MiB', baseline: spread(idleAfter.bare.map((x) => x / 1024)), baselineName: 'bare', krouter: spread(idleAfter.kr.map((x) => x / 1024)), ratio: spread([k / b]), target: '(info)', pass: null });
+  }
+  const load = col(trials, (t) => t.rssLoadKb);
+  if (load.length > 0) {
+    rows.push(ratioRow('RSS under load (peak)', 'MiB', load.map((x) => [x.bare / 1024, x.kr / 1024]), 'le', 1.3));
+    const ph = col(trials, (t) => t.rssByPhaseKb);
+    for (const kind of ['throughput', 'stream']) {
+      const pairs = ph.filter((x) => x[`${kind}:bare`] !== undefined && x[`${kind}:kr`] !== undefined).map((x): [number, number] => [x[`${kind}:bare`]! / 1024, x[`${kind}:kr`]! / 1024]);
+      if (pairs.length > 0) rows.push(ratioRow(`RSS peak during ${kind === 'stream' ? '256 streams' : 'c=32 requests'}`, 'MiB', pairs, null, 0));
+    }
+  }
+  if (soak) {
+    rows.push({
+      metric: `RSS growth over a ${soak.seconds} s soak`,
+      unit: '%',
+      baseline: null,
+      baselineName: 'bare',
+      krouter: spread([soak.growthPct]),
+      ratio: null,
+      target: soak.seconds >= 60 ? '≤ 5% (no growth)' : '(info: < 60 s, run --soak 600)',
+      pass: soak.seconds >= 60 ? soak.growthPct <= 5 && soak.errors === 0 : null,
+      note: `RSS floor ${(soak.baselineKb / 1024).toFixed(1)} MiB (25–55% of the soak) → ${(soak.endKb / 1024).toFixed(1)} MiB (70–100%), slope after warm-up ${soak.slopeMbPerMin.toFixed(2)} MiB/min, ${soak.requests} requests + ${soak.streams} streams, ${soak.errors} errors`,
+    });
+  }
+  const cold = col(trials, (t) => t.cold);
+  if (cold.length > 0) rows.push(ratioRow('cold start (spawn → first 200 on /v1)', 'ms', cold.map((x) => [x.bareMs, x.krMs]), 'le', 1.3));
+  const lg = col(trials, (t) => t.log);
+  if (lg.length > 0) {
+    rows.push(ratioRow('request log on vs off (throughput c=32)', 'req/s', lg.map((x) => [x.off.rps, x.on.rps]), 'ge', 0.95, 'log off'));
+    const perReq = (r: ThroughputResult & ServerCpu): number => (r.serverCpuMs === null || r.cpuRequests === 0 ? Number.NaN : (r.serverCpuMs * 1000) / r.cpuRequests);
+    rows.push(ratioRow('request log on vs off: CPU per request', 'µs', lg.map((x) => [perReq(x.off), perReq(x.on)]), null, 0, 'log off'));
+  }
+  // errors anywhere are worth a note
+  for (const t of trials) {
+    const all: Array<[string, { errors: number; firstError: string | null } | undefined]> = [
+      ['latency bare', t.latency?.bare],
+      ['latency krouter', t.latency?.kr],
+      ['latency translated', t.latency?.krTr],
+      ['throughput bare', t.throughput?.bare],
+      ['throughput krouter', t.throughput?.kr],
+      ['throughput translated', t.throughput?.krTr],
+      ['log on', t.log?.on],
+      ['log off', t.log?.off],
+    ];
+    for (const [name, r] of all) if (r && r.errors > 0) log(`trial ${t.trial}: ${name}: ${r.errors} errors (first: ${r.firstError})`);
+  }
+  return rows;
+}
+
+function fmt(x: number): string {
+  if (!Number.isFinite(x)) return '—';
+  const a = Math.abs(x);
+  if (a >= 1000) return x.toFixed(0);
+  if (a >= 100) return x.toFixed(0);
+  if (a >= 10) return x.toFixed(1);
+  if (a >= 1) return x.toFixed(2);
+  return x.toFixed(3);
+}
+
+function fmtSpread(s: Spread | null): string {
+  if (s === null || s.n === 0) return '—';
+  if (s.n === 1) return fmt(s.median);
+  return `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
+}
+
+export function renderTable(rows: Row[]): string {
+  const head = ['metric', 'unit', 'baseline', 'krouter', 'ratio', 'target', 'result'];
+  const body = rows.map((r) => [r.metric, r.unit, fmtSpread(r.baseline), fmtSpread(r.krouter), r.ratio ? fmtSpread(r.ratio) : '—', r.target, r.pass === null ? '' : r.pass ? 'PASS' : 'FAIL']);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  const out = [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)];
+  const notes = rows.filter((r) => r.note).map((r) => `- ${r.metric}: ${r.note}`);
+  return out.join('\n') + (notes.length > 0 ? `\n\n${notes.join('\n')}` : '');
+}
+
+function git(args: string[]): string {
+  try {
+    return execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+}
+
+function machine(): { cpu: string; cores: number; node: string; memGiB: number; kernel: string } {
+  const c = cpus();
+  return { cpu: c[0]?.model.trim() ?? 'unknown', cores: c.length, node: process.version, memGiB: Math.round(totalmem() / 2 ** 30), kernel: release() };
+}
+
+// ------------------------------------------------------------------ main
+
+async function main(): Promise<number> {
+  const p = parseArgs(process.argv.slice(2));
+  const startedAt = new Date();
+  const m = machine();
+  // BENCH_COMMIT: set when measuring an exported snapshot (git archive) that is not a work tree
+  const commit = process.env['BENCH_COMMIT'] || git(['rev-parse', '--short', 'HEAD']) || 'unknown';
+  const dirty = process.env['BENCH_COMMIT'] ? false : git(['status', '--porcelain', '--untracked-files=no', '--', 'src', 'bin']).length > 0;
+  const outDir = join(REPO_ROOT, 'bench-results');
+  mkdirSync(outDir, { recursive: true });
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const profDir = join(outDir, `profile-${stamp}`);
+  const cpu = cpuPlan(p.pin, m.cores);
+  const placement = cpu ? `proxy under test pinned to CPU ${cpu.server}, mock + load generator to CPU ${cpu.others}` : 'no CPU pinning';
+  log(`machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, Node ${m.node}; commit ${commit}${dirty ? ' (src modified)' : ''}; mode ${p.mode}, ${p.trials} trials${p.profile ? ', profiling krouter' : ''}; ${placement}`);
+
+  const stops: Array<() => Promise<void> | void> = [];
+  const onSignal = (sig: NodeJS.Signals): void => {
+    log(`${sig}: killing every bench process`);
+    killAllSync();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('exit', killAllSync);
+
+  let kr: Krouter | null = null;
+  let profile: ProfileSummary | null = null;
+  let coldProfile: ProfileSummary | null = null;
+  try {
+    const mock: Proc = await spawnListening('mock', join(HERE, 'mock-upstream.js'), {});
+    stops.push(() => mock.stop());
+    pin(mock.pid, cpu?.others);
+    const mockUrl = `http://127.0.0.1:${mock.port}`;
+    await fetchJson(`${mockUrl}/_bench/config`, 'POST', { delayMs: 0, chunks: p.chunks, intervalMs: p.intervalMs });
+    const bareScript = join(HERE, 'bare-proxy.js');
+    const bare = await spawnListening('bare', bareScript, { BENCH_UPSTREAM: mockUrl });
+    stops.push(() => bare.stop());
+    pin(bare.pid, cpu?.server);
+
+    log('starting krouter daemons (log on, log off) and configuring them over the CLI');
+    if (p.profile) mkdirSync(profDir, { recursive: true });
+    kr = await startKrouter({ name: 'krouter', mockUrl, log: true, nodeArgs: [...p.nodeArgs, ...(p.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])] });
+    const krMain = kr;
+    stops.push(() => krMain.stop());
+    const krOffD = await startKrouter({ name: 'krouter-log-off', mockUrl, log: false, nodeArgs: p.nodeArgs });
+    stops.push(() => krOffD.stop());
+    pin(krMain.pid, cpu?.server);
+    pin(krOffD.pid, cpu?.server);
+    const cold = p.only.includes('cold') ? await prepareColdHome(mockUrl) : null;
+    if (cold) stops.push(() => cold.remove());
+
+    const gen = new LoadGen(cpu?.others);
+    stops.push(() => gen.stop());
+
+    const c: Ctx = {
+      p,
+      gen,
+      mockUrl,
+      direct: { name: 'direct', base: mockUrl, key: 'none', model: 'gpt-bench', pid: null },
+      bare: { name: 'bare', base: `http://127.0.0.1:${bare.port}`, key: kr.key, model: 'gpt-bench', pid: bare.pid },
+      kr: { name: 'krouter', base: kr.baseUrl, key: kr.key, model: COMBO_PASS, pid: kr.pid },
+      krTr: { name: 'krouter-translated', base: kr.baseUrl, key: kr.key, model: COMBO_TRANSLATE, pid: kr.pid },
+      krOff: { name: 'krouter-log-off', base: krOffD.baseUrl, key: krOffD.key, model: COMBO_PASS, pid: krOffD.pid },
+      cold: cold ?? { home: '', socket: '', key: '', remove: () => undefined },
+      cpu,
+      bareScript,
+      rssLoad: { bare: 0, kr: 0 },
+      rssByPhase: {},
+      noise: [],
+      quietBudgetMs: p.mode === 'quick' ? 20_000 : 120_000,
+    };
+    for (const e of [c.direct, c.bare, c.kr, c.krTr, c.krOff]) await sanityCheck(e);
+    const idleRss = async (): Promise<{ bare: number[]; kr: number[] }> => {
+      await sleep(2000);
+      const r = { bare: [] as number[], kr: [] as number[] };
+      for (let i = 0; i < 5; i++) {
+        r.bare.push(rssKb(bare.pid) ?? Number.NaN);
+        r.kr.push(rssKb(krMain.pid) ?? Number.NaN);
+        await sleep(200);
+      }
+      return r;
+    };
+    // idle: started, configured, one request of each kind served
+    const idle = await idleRss();
+
+    // warm every route (JIT, connection pools), streams too
+    log('warm-up');
+    const warmMs = p.mode === 'quick' ? 1500 : 3000;
+    for (const e of [c.bare, c.kr, c.krTr, c.krOff]) await gen.call({ op: 'throughput', target: target(e, false), concurrency: p.concurrency, warmupMs: 0, durationMs: warmMs }, 60_000);
+    for (const e of [c.bare, c.kr, c.krTr]) {
+      await gen.call({ op: 'stream', target: target(e, true), streams: 64, marker: FRAME_MARKER, warmBody: chatBody(e.model, false), maxMs: 60_000 }, 90_000);
+    }
+
+    const trials: Trial[] = [];
+    for (let i = 1; i <= p.trials; i++) trials.push(await runTrial(c, i));
+    const idleAfter = await idleRss();
+    const soak = p.soakSec > 0 ? await runSoak(c) : null;
+
+    if (p.profile) {
+      log('stopping krouter to write its CPU profile');
+      await krMain.stop();
+      kr = null;
+      const files = readdirSync(profDir)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => join(profDir, f))
+        .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+      if (files[0]) profile = summarizeProfile(files[0], REPO_ROOT, 30);
+      else log(`no .cpuprofile in ${profDir}`);
+      if (cold) {
+        // one more cold start, profiled: where the daemon's start-up time goes
+        log('profiling one krouter cold start');
+        const coldDir = join(profDir, 'cold-start');
+        mkdirSync(coldDir, { recursive: true });
+        const port = await freePort();
+        const cmd = coldDaemonCommand(cold, port);
+        const headers = { 'content-type': 'application/json', authorization: `Bearer ${cold.key}` };
+        await coldStart('krouter (profiled)', ['--cpu-prof', `--cpu-prof-dir=${coldDir}`, ...cmd.args], cmd.env, { url: `http://127.0.0.1:${port}/v1/chat/completions`, headers, body: chatBody(COMBO_PASS, false) }, cpu?.server);
+        const cf = readdirSync(coldDir).find((f) => f.endsWith('.cpuprofile'));
+        if (cf) coldProfile = summarizeProfile(join(coldDir, cf), REPO_ROOT, 20);
+      }
+    }
+
+    const rows = summarize(trials, idle, idleAfter, soak);
+    const noise = trials.flatMap((t) => t.noise).map((n) => n.cores).filter((x) => Number.isFinite(x));
+    const noiseLine = noise.length === 0 ? '' : `\nother processes' CPU during measurements: median ${median(noise).toFixed(2)} cores, worst op ${Math.max(...noise).toFixed(2)} cores${Math.max(...noise) > 0.25 ? ' — the machine was not quiet: expect noise' : ''}`;
+    const header = `krouter bench ${startedAt.toISOString().slice(0, 10)}, commit ${commit}${dirty ? ' (src modified)' : ''}, mode ${p.mode} (${p.trials} trials)\nmachine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB RAM, Linux ${m.kernel}, Node ${m.node}; ${placement}\nvalues: median (min–max) over trials; ratio = median of per-trial krouter / baseline (added latency: ratio of the medians)${noiseLine}${p.profile ? '\nNOTE: krouter ran under --cpu-prof; its numbers are slower than normal' : ''}${p.nodeArgs.length > 0 ? `\nNOTE: krouter ran with node ${p.nodeArgs.join(' ')}` : ''}`;
+    const table = renderTable(rows);
+    process.stdout.write(`\n${header}\n\n${table}\n`);
+    if (profile) process.stdout.write(`\n${formatProfile(profile, 30)}\n`);
+    if (coldProfile) process.stdout.write(`\ncold start (spawn → first 200, then SIGTERM):\n${formatProfile(coldProfile, 20)}\n`);
+    const failed = rows.filter((r) => r.pass === false);
+    process.stdout.write(`\n${rows.filter((r) => r.pass === true).length} targets PASS, ${failed.length} FAIL${failed.length > 0 ? `: ${failed.map((r) => r.metric).join('; ')}` : ''}\n`);
+
+    const file = join(outDir, `${stamp}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({ startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), commit, srcModified: dirty, machine: m, cpuPlacement: cpu, params: p, idleRssKb: idle, idleAfterRssKb: idleAfter, rows, trials, soak, profile, coldProfile }, null, 2),
+    );
+    process.stdout.write(`results: ${file}\n`);
+    return 0;
+  } finally {
+    for (const s of stops.reverse()) {
+      try {
+        await s();
+      } catch (e) {
+        log(`cleanup: ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
+    killAllSync();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`bench failed: ${(e as Error).stack ?? String(e)}\n`);
+    killAllSync();
+    process.exit(1);
+  },
+);

@@ -194,7 +194,7 @@ export function summarizeProfile(file: string, root: string, top = 25): ProfileS
     const l = locOf(n.id);
     const m = lineTicks.get(l.key) ?? new Map<string, number>();
     for (const pt of n.positionTicks) {
-      const where = mapLine(n.callFrame.url, pt.line, root) ?? `line ${pt.line}`;
+      const where = mapLine(n.callFrame.url, pt.line, root) ?? `${n.callFrame.url.slice(n.callFrame.url.lastIndexOf('/') + 1)}:${pt.line} (unmapped)`;
       m.set(where, (m.get(where) ?? 0) + pt.ticks);
     }
     lineTicks.set(l.key, m);

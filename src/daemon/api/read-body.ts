@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { KrouterError } from '../../shared/errors.js';
+import { readCappedBuffer } from './relay/write.js';
 
 /** Deeper JSON than this is refused before parsing: nothing legitimate nests so far, and deep input is a stack-exhaustion vector. */
 export const MAX_JSON_DEPTH = 128;
@@ -15,17 +16,9 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
     req.resume();
     throw tooLarge(limit);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      req.resume();
-      throw tooLarge(limit);
-    }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  const { buf, truncated } = await readCappedBuffer(req, limit, 'drain');
+  if (truncated) throw tooLarge(limit);
+  return buf;
 }
 
 function tooLarge(limit: number): KrouterError {

@@ -12,7 +12,7 @@ import type { AttemptOutcome } from './attempt-loop.js';
 import { isSent, sendAttempt } from './send.js';
 import { pumpStream, type FirstLook, type StreamHandler } from './stream-pump.js';
 import { badSuccess, networkFailure } from './upstream-failure.js';
-import { readCapped } from './write.js';
+import { readCappedBuffer } from './write.js';
 
 /** Largest non-streamed upstream response accepted (bigger is treated as a failed target). */
 export const RESPONSE_CAP = 256 * 1024 * 1024;
@@ -88,32 +88,31 @@ export async function passthroughAttempt(
   });
 }
 
-/** Reads a whole JSON answer (bounded) and refuses an error-in-200: the text and the parsed object, or the failure. */
-export async function readSuccessJson(body: AsyncIterable<Buffer> & { destroy?: () => void }): Promise<{ text: string; json: Record<string, unknown> } | { bad: AttemptOutcome }> {
-  let text: string;
+/** Reads a whole JSON answer (bounded) and refuses an error-in-200: the bytes and the parsed object, or the failure. */
+export async function readSuccessJson(body: NodeJS.ReadableStream & { destroy(): void }): Promise<{ buf: Buffer; json: Record<string, unknown> } | { bad: AttemptOutcome }> {
+  let buf: Buffer;
   try {
-    const r = await readCapped(body, RESPONSE_CAP);
+    const r = await readCappedBuffer(body, RESPONSE_CAP);
     if (r.truncated) return { bad: badSuccess(`response larger than ${RESPONSE_CAP} bytes`) };
-    text = r.text;
+    buf = r.buf;
   } catch (e) {
     return { bad: networkFailure(e) };
   }
-  const json = parseSuccessJson(text);
-  return 'bad' in json ? json : { text, json: json.ok };
+  const json = parseSuccessJson(buf.toString('utf8'));
+  return 'bad' in json ? json : { buf, json: json.ok };
 }
 
 /** Reads a whole JSON answer, refuses an error-in-200, writes the bytes as they came. */
 export async function relayWholeJson(
   ctx: RequestContext,
-  body: AsyncIterable<Buffer> & { destroy?: () => void },
+  body: NodeJS.ReadableStream & { destroy(): void },
   targetId: string,
   usageOf: (json: Record<string, unknown>) => Usage | null,
 ): Promise<AttemptOutcome> {
   const read = await readSuccessJson(body);
   if ('bad' in read) return read.bad;
-  const out = Buffer.from(read.text, 'utf8');
-  ctx.res.writeHead(200, { 'content-type': 'application/json', 'content-length': out.length, 'x-krouter-target': targetId });
-  ctx.res.end(out);
+  ctx.res.writeHead(200, { 'content-type': 'application/json', 'content-length': read.buf.length, 'x-krouter-target': targetId });
+  ctx.res.end(read.buf);
   return { done: true, status: 200, outcome: 'ok', reason: 'ok', usage: usageOf(read.json), ttfbMs: Date.now() - ctx.startedAt, errorCode: null };
 }
 

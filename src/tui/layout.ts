@@ -23,11 +23,6 @@ export function bodyHeight(size: Size): number {
   return Math.max(1, size.rows - CHROME_ROWS);
 }
 
-/** Columns available to a view's body. */
-export function bodyWidth(size: Size): number {
-  return Math.max(20, size.columns);
-}
-
 /** Table rows that fit in a list view: the body minus its header line and a line or two of footer. */
 export function listRows(size: Size, footerLines = 1): number {
   return Math.max(1, bodyHeight(size) - 1 - footerLines);

@@ -198,12 +198,6 @@ export function parseAllowEntry(raw: string): AllowEntry {
   throw new Error(`"${raw}" is neither a CIDR range (192.168.1.0/24), an address, a host name (nas.lan) nor a wildcard name (*.lan)`);
 }
 
-export interface SsrfCheck {
-  host: string;
-  /** The address being judged (null when a name alone decided). */
-  address: string | null;
-}
-
 /**
  * The configured policy: built-in rules plus the operator's allow list.
  * Immutable; the daemon builds one from config at start.

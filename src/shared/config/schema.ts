@@ -118,6 +118,5 @@ export const configSchema = z.strictObject({
 });
 
 export type KrouterConfig = z.output<typeof configSchema>;
-export type KrouterConfigInput = z.input<typeof configSchema>;
 
 export const DEFAULT_CONFIG: KrouterConfig = configSchema.parse({});

@@ -26,7 +26,7 @@ import {
   type ToolDef,
   type ToolResultPart,
 } from '../pivot/types.js';
-import { argsToObject, isObject } from '../pivot/util.js';
+import { argsToObject, effortForBudget, isObject } from '../pivot/util.js';
 import { put, toolUseId } from './common.js';
 
 /** max_tokens when the pivot request has none (Anthropic requires the field). */
@@ -478,9 +478,6 @@ export function requiresAdaptiveThinking(model: string): boolean {
   return major > 4 || (major === 4 && minor >= 7);
 }
 
-function budgetToEffort(budget: number): 'low' | 'medium' | 'high' {
-  return budget <= EFFORT_BUDGET.low ? 'low' : budget <= EFFORT_BUDGET.medium ? 'medium' : 'high';
-}
 
 interface ThinkingPlan {
   thinking?: Block;
@@ -517,7 +514,7 @@ function planThinking(req: PivotRequest, messages: Array<{ role: string; content
   if (requiresAdaptiveThinking(req.model)) {
     const thinking: Block = { type: 'adaptive' };
     if (r.includeThoughts === true) thinking['display'] = 'summarized';
-    const effort = r.effort !== undefined ? (r.effort === 'minimal' ? 'low' : r.effort) : budgetGiven !== undefined ? budgetToEffort(budgetGiven) : undefined;
+    const effort = r.effort !== undefined ? (r.effort === 'minimal' ? 'low' : r.effort) : budgetGiven !== undefined ? effortForBudget(budgetGiven) : undefined;
     return effort === undefined ? { thinking } : { thinking, outputConfig: { effort } };
   }
   const budget = budgetGiven !== undefined ? Math.max(MIN_BUDGET, budgetGiven) : EFFORT_BUDGET[r.effort ?? 'medium'];

@@ -15,7 +15,7 @@ import {
   type ToolDef,
   type ToolResultPart,
 } from '../pivot/types.js';
-import { isObject, mediaFromUrl, mediaToUrl } from '../pivot/util.js';
+import { effortForBudget, isObject, mediaFromUrl, mediaToUrl } from '../pivot/util.js';
 import { geminiSignatureField, put, readGeminiSignature } from './common.js';
 
 const FORMAT = 'openai-chat';
@@ -442,7 +442,7 @@ export function effortOf(r: PivotRequest['reasoning']): ReasoningEffort | undefi
   if (!r || r.disabled) return undefined;
   if (r.effort) return r.effort;
   if (r.budgetTokens === undefined) return undefined;
-  return r.budgetTokens <= 2048 ? 'low' : r.budgetTokens <= 8192 ? 'medium' : 'high';
+  return effortForBudget(r.budgetTokens);
 }
 
 export function encodeRequest(req: PivotRequest): Record<string, unknown> {

@@ -14,7 +14,7 @@ import {
   type ThinkingPart,
   type ToolResultPart,
 } from '../pivot/types.js';
-import { isObject, mediaFromUrl, mediaToUrl } from '../pivot/util.js';
+import { effortForBudget, isObject, mediaFromUrl, mediaToUrl } from '../pivot/util.js';
 import { FORMAT, invalid, optBool, optNumber, optString, put, setIf, unsupported } from './common.js';
 import { decodeToolChoice, decodeTools, encodeToolChoice, encodeTools, flatName } from './tools.js';
 
@@ -287,13 +287,6 @@ export function decodeRequest(body: Record<string, unknown>): PivotRequest {
 }
 
 // ---------------------------------------------------------------- encoding
-
-/** Thinking budget → effort, for formats that give a budget only. */
-export function effortForBudget(budget: number): ReasoningEffort {
-  if (budget <= 2048) return 'low';
-  if (budget <= 8192) return 'medium';
-  return 'high';
-}
 
 /**
  * Pivot reasoning → `reasoning`. `disabled` writes nothing: 'none' is

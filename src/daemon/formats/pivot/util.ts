@@ -1,4 +1,4 @@
-import type { MediaSource, PivotUsage } from './types.js';
+import type { MediaSource, PivotUsage, ReasoningEffort } from './types.js';
 
 /** `data:<type>;base64,<data>` → base64 source; any other URL stays a URL source. */
 export function mediaFromUrl(url: string): MediaSource {
@@ -49,4 +49,11 @@ export function mergePivotUsage(a: PivotUsage | null, b: PivotUsage): PivotUsage
     cacheWriteTokens: b.cacheWriteTokens ?? a.cacheWriteTokens,
     reasoningTokens: b.reasoningTokens ?? a.reasoningTokens,
   };
+}
+
+/** A thinking budget on the effort scale, for targets that take an effort only (≤2048 low, ≤8192 medium, else high). */
+export function effortForBudget(budget: number): Exclude<ReasoningEffort, 'minimal'> {
+  if (budget <= 2048) return 'low';
+  if (budget <= 8192) return 'medium';
+  return 'high';
 }

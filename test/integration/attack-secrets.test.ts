@@ -12,32 +12,20 @@
  *    and no daemon output holds any secret the test used.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { ProviderDto } from '../../src/shared/admin-types.js';
 import { addProvider, createKey, runDaemonToExit, setCombo, startDaemon, type CreatedKey, type DaemonHandle } from '../support/daemon.js';
+import { secretEncodings, walkFiles } from '../support/secret-scan.js';
 import { startMock, type MockOpenAI } from '../support/mock-openai.js';
 import { assertOpenAiError, chat, cliRoute, waitForLogs } from '../support/v1.js';
 
 const KEYS = { alpha: 'sk-proj-AlphaCanary-5f4e3d2c1b0a9988', beta: 'sk-proj-BetaCanary-0a1b2c3d4e5f6677' };
 const HEADERS = { alpha: 'hdr-AlphaCanary-11223344556677', beta: 'hdr-BetaCanary-99887766554433' };
 
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const st = statSync(p);
-    if (st.isDirectory()) out.push(...walk(p));
-    else if (st.isFile()) out.push(p);
-  }
-  return out;
-}
 
-function encodings(s: string): Buffer[] {
-  return [s, s.slice(-16), Buffer.from(s).toString('base64').replace(/=+$/, ''), Buffer.from(s).toString('base64url'), Buffer.from(s).toString('hex')].map((x) => Buffer.from(x)).concat([Buffer.from(s, 'utf16le')]);
-}
 
 describe('attack: secrets at rest', () => {
   let alphaUp: MockOpenAI;
@@ -184,12 +172,12 @@ describe('attack: secrets at rest', () => {
 
   it('no file under KROUTER_HOME (db, logs, debug captures) and no daemon output holds a secret', async () => {
     await d.stop('SIGTERM');
-    const files = walk(d.home).filter((f) => !f.endsWith('secret.key'));
+    const files = walkFiles(d.home).filter((f) => !f.endsWith('secret.key'));
     assert.ok(files.some((f) => f.includes(join('logs', 'debug', 'capture-'))), `no debug captures among ${files.map((f) => relative(d.home, f)).join(', ')}`);
     const leaks: string[] = [];
     for (const f of files) {
       const buf = readFileSync(f);
-      for (const [what, s] of Object.entries(secrets)) if (encodings(s).some((e) => buf.includes(e))) leaks.push(`${relative(d.home, f)} contains ${what}`);
+      for (const [what, s] of Object.entries(secrets)) if (secretEncodings(s).some((e) => buf.includes(e))) leaks.push(`${relative(d.home, f)} contains ${what}`);
     }
     const out = d.stdout() + d.stderr();
     for (const [what, s] of Object.entries(secrets)) if (out.includes(s)) leaks.push(`daemon output contains ${what}`);

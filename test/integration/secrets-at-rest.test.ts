@@ -4,34 +4,19 @@
  * provider header value or a krouter key secret in plaintext.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { KeySecretDto } from '../../src/shared/admin-types.js';
 import { addProvider, createKey, startDaemon, type DaemonHandle } from '../support/daemon.js';
+import { secretEncodings, walkFiles } from '../support/secret-scan.js';
 import { startMock, type MockOpenAI } from '../support/mock-openai.js';
 import { chat, waitForLogs } from '../support/v1.js';
 
 const PROVIDER_KEY = 'sk-proj-AtRestCanary-9d8c7b6a5f4e3d2c1b0a';
 const HEADER_VALUE = 'hdr-AtRestCanary-0f1e2d3c4b5a';
 
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const st = statSync(p);
-    if (st.isDirectory()) out.push(...walk(p));
-    else if (st.isFile()) out.push(p);
-  }
-  return out;
-}
 
-/** The ways a secret could sit in a file in the clear. */
-function encodings(s: string): Buffer[] {
-  // the tail too: a secret stored without its well-known prefix is still a secret
-  const tail = s.slice(-20);
-  return [Buffer.from(tail, 'utf8'), Buffer.from(s, 'utf8'), Buffer.from(s, 'utf16le'), Buffer.from(Buffer.from(s).toString('base64').replace(/=+$/, ''), 'utf8'), Buffer.from(Buffer.from(s).toString('hex'), 'utf8')];
-}
 
 describe('secrets at rest', () => {
   let mock: MockOpenAI;
@@ -72,14 +57,14 @@ describe('secrets at rest', () => {
     for (const f of files) {
       const buf = readFileSync(f);
       for (const [what, s] of Object.entries(secrets)) {
-        if (encodings(s).some((e) => buf.includes(e))) leaks.push(`${relative(d.home, f)} contains ${what}`);
+        if (secretEncodings(s).some((e) => buf.includes(e))) leaks.push(`${relative(d.home, f)} contains ${what}`);
       }
     }
     return leaks;
   }
 
   it('while running, the db files hold no secret', () => {
-    const files = walk(join(d.home, 'db'));
+    const files = walkFiles(join(d.home, 'db'));
     assert.ok(files.some((f) => f.endsWith('data.sqlite')), `no db/data.sqlite in ${files.join(', ')}`);
     assert.deepEqual(scan(files), []);
   });
@@ -90,7 +75,7 @@ describe('secrets at rest', () => {
     const dbFiles = ['data.sqlite', 'data.sqlite-wal', 'data.sqlite-shm'].map((f) => join(d.home, 'db', f)).filter((f) => existsSync(f));
     assert.ok(dbFiles.length >= 1);
     assert.deepEqual(scan(dbFiles), []);
-    const all = walk(d.home).filter((f) => !f.endsWith('secret.key'));
+    const all = walkFiles(d.home).filter((f) => !f.endsWith('secret.key'));
     assert.deepEqual(scan(all), []);
   });
 

@@ -17,6 +17,7 @@ import { startMock, type MockOpenAI, type RecordedRequest } from '../support/moc
 import { startResponsesMock, type MockResponses } from '../support/mock-responses.js';
 import { claudeEnv, describeRun, ensureClients, makeSandbox, runClaude, type ClientSandbox, type ProcessRun } from '../support/real-clients.js';
 import { adminLogs, waitForLogs } from '../support/v1.js';
+import { textOf } from '../support/wire.js';
 
 const PROVIDER_KEY = 'sk-upstream-claude-code-0123456789';
 const UPSTREAM_MODEL = 'gpt-mock-cc';
@@ -40,12 +41,6 @@ interface ChatMessage {
   content: unknown;
 }
 
-/** The text of a chat message's content (a string, or the text parts of an array). */
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((p) => (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
-  return '';
-}
 
 describe('Claude Code through krouter (Anthropic in, OpenAI chat upstream)', () => {
   let mock: MockOpenAI;

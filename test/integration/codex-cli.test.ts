@@ -12,6 +12,7 @@ import { createKey, setCombo, startDaemon, type CreatedKey, type DaemonHandle } 
 import { startAnthropicMock, type AnthropicRecorded, type MockAnthropic } from '../support/mock-anthropic.js';
 import { codexEnv, describeRun, ensureClients, makeSandbox, runCodex, writeCodexConfig, type ClientSandbox, type ProcessRun } from '../support/real-clients.js';
 import { adminLogs, waitForLogs } from '../support/v1.js';
+import { textOf } from '../support/wire.js';
 
 const PROVIDER_KEY = 'sk-ant-upstream-codex-0123456789';
 const UPSTREAM_MODEL = 'claude-mock-codex';
@@ -32,11 +33,6 @@ interface AnthropicTool {
   input_schema?: { type?: string; properties?: unknown };
 }
 
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((p) => (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
-  return '';
-}
 
 describe('Codex CLI through krouter (OpenAI Responses in, Anthropic upstream)', () => {
   let mock: MockAnthropic;

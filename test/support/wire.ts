@@ -243,7 +243,8 @@ export interface UpstreamView {
   user: string;
 }
 
-function textOf(content: unknown): string {
+/** The text of a message's content: a string, or the concatenated text parts of an array. */
+export function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
   return arr(content)
     .map((p) => {

@@ -1,4 +1,5 @@
 import type { FormatId, PivotRequest } from '../formats/pivot/types.js';
+import type { JsonScan } from './json-scan.js';
 
 export type Operation = 'generate' | 'embeddings' | 'count_tokens' | 'models' | 'model_info';
 
@@ -59,6 +60,9 @@ export function formatOfPath(path: string): FormatId {
 export interface Inbound {
   format: FormatId;
   body: Record<string, unknown>;
+  /** The body as the client sent it, and where its members are (for splicing instead of re-serialising). */
+  text: string;
+  scan: JsonScan;
   model: string;
   stream: boolean;
   /** OpenAI chat: the client asked for usage in its stream. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { KrouterError } from '../../shared/errors.js';
+import { scanJson, type JsonScan } from './json-scan.js';
 import { readCappedBuffer } from './relay/write.js';
 
 /** Deeper JSON than this is refused before parsing: nothing legitimate nests so far, and deep input is a stack-exhaustion vector. */
@@ -45,11 +46,19 @@ function firstNonSpace(b: Buffer): number {
   return -1;
 }
 
+/** A parsed JSON object body with its text and what the scan found in it (see json-scan.ts). */
+export interface JsonBody {
+  value: Record<string, unknown>;
+  text: string;
+  scan: JsonScan;
+}
+
 /** Parses a JSON object body, refusing too-deep nesting before parsing it. */
-export function parseJsonObject(body: Buffer): Record<string, unknown> {
+export function parseJsonBody(body: Buffer): JsonBody {
   if (body.length === 0) throw new KrouterError('invalid_json', 'The request body is empty: send a JSON object.');
   const text = body.toString('utf8');
-  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+  const scan = scanJson(text, MAX_JSON_DEPTH);
+  if (scan.tooDeep) {
     throw new KrouterError('invalid_json', `The request body nests JSON deeper than ${MAX_JSON_DEPTH} levels; flatten it.`);
   }
   let value: unknown;
@@ -61,22 +70,14 @@ export function parseJsonObject(body: Buffer): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new KrouterError('invalid_json', 'The request body must be a JSON object ({…}), not an array or a scalar.');
   }
-  return value as Record<string, unknown>;
+  return { value: value as Record<string, unknown>, text, scan };
 }
 
-/** One pass over the text counting bracket depth outside strings. */
+export function parseJsonObject(body: Buffer): Record<string, unknown> {
+  return parseJsonBody(body).value;
+}
+
+/** Does the text nest brackets (outside strings) deeper than `max`? */
 export function jsonDepthExceeds(text: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > max) return true;
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return false;
+  return scanJson(text, max).tooDeep;
 }

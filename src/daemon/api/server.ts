@@ -8,7 +8,7 @@ import { handleCountTokens } from './handlers/count-tokens.js';
 import { handleGenerate } from './handlers/generate.js';
 import { handleModelInfo, handleModels } from './handlers/models.js';
 import { formatOfPath, matchRoute, ROUTES_HELP } from './inbound.js';
-import { checkJsonContentType, parseJsonObject, readBody } from './read-body.js';
+import { checkJsonContentType, parseJsonBody, readBody, type JsonBody } from './read-body.js';
 
 /** The /v1 listener: node:http with the configured limits; every /v1 route needs a krouter key. */
 export function createApiServer(services: ApiServices): Server {
@@ -25,8 +25,13 @@ export function createApiServer(services: ApiServices): Server {
     (req, res) => {
       services.counters.total++;
       services.counters.inFlight++;
-      res.once('close', () => services.counters.inFlight--);
-      handle(services, req, res).catch((e: unknown) => {
+      // One listener per request: the in-flight count, and the abort of whatever the request still waits on if the client left early.
+      const ctl = new AbortController();
+      res.on('close', () => {
+        services.counters.inFlight--;
+        if (!res.writableFinished) ctl.abort();
+      });
+      handle(services, req, res, ctl.signal).catch((e: unknown) => {
         services.log.error({ err: (e as Error).stack }, 'unhandled error on /v1');
         sendError(res, 'openai-chat', e);
       });
@@ -41,14 +46,30 @@ export function createApiServer(services: ApiServices): Server {
   return server;
 }
 
-async function handle(services: ApiServices, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  let url: URL;
-  try {
-    url = new URL(req.url ?? '/', 'http://krouter.invalid');
-  } catch {
-    return sendError(res, 'openai-chat', new KrouterError('invalid_request', 'The request target is not a valid URL path.'));
+/** A request target that URL parsing would leave as it is: no dot segments, percent-escaped dots, fragments or characters it would escape. */
+const PLAIN_PATH = /^\/[A-Za-z0-9\-_~!$&'()*+,;=:@/.]*$/;
+
+/** Splits the request target into its path and query without a URL object for the common, plain case. */
+function splitTarget(target: string): { path: string; query: URLSearchParams | null } | null {
+  const q = target.indexOf('?');
+  const path = q < 0 ? target : target.slice(0, q);
+  if (PLAIN_PATH.test(path) && !path.includes('/.') && !target.includes('#')) {
+    return { path, query: q < 0 ? null : new URLSearchParams(target.slice(q + 1)) };
   }
-  const path = url.pathname;
+  try {
+    const url = new URL(target, 'http://krouter.invalid');
+    return { path: url.pathname, query: url.searchParams };
+  } catch {
+    return null;
+  }
+}
+
+const NO_QUERY = new URLSearchParams();
+
+async function handle(services: ApiServices, req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  const target = splitTarget(req.url ?? '/');
+  if (target === null) return sendError(res, 'openai-chat', new KrouterError('invalid_request', 'The request target is not a valid URL path.'));
+  const { path, query } = target;
   const method = req.method ?? 'GET';
 
   if (path === '/healthz' || path === '/') {
@@ -67,7 +88,7 @@ async function handle(services: ApiServices, req: IncomingMessage, res: ServerRe
   const client = services.clients.resolve(req);
   const lockedFor = services.lockout.lockedFor(client.key);
   if (lockedFor > 0) return sendError(res, errFormat, lockedOutError(lockedFor), { 'retry-after': String(lockedFor) });
-  const presented = extractApiKey(req.headers, url.searchParams);
+  const presented = extractApiKey(req.headers, query);
   if (presented === null) {
     services.lockout.recordFailure(client.key);
     return sendError(res, errFormat, new KrouterError('missing_api_key', 'No API key was sent. Send your krouter key as "Authorization: Bearer <key>" (or x-api-key). An operator creates keys with `krouter keys create --name NAME`.'));
@@ -78,14 +99,10 @@ async function handle(services: ApiServices, req: IncomingMessage, res: ServerRe
     return sendError(res, errFormat, new KrouterError('invalid_api_key', 'The API key is not valid: it may be mistyped, rotated or revoked. Ask the operator for a current key.'));
   }
 
-  const route = matchRoute(method, path, url.searchParams);
+  const route = matchRoute(method, path, query ?? NO_QUERY);
   if (route === null) return sendError(res, errFormat, new KrouterError('not_found', `No route ${method} ${path}. krouter serves ${ROUTES_HELP}.`));
   if (route === 'method') return sendError(res, errFormat, new KrouterError('method_not_allowed', `${method} is not served on ${path}.`));
 
-  const ctl = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) ctl.abort();
-  });
   const ctx: RequestContext = {
     req,
     res,
@@ -94,7 +111,7 @@ async function handle(services: ApiServices, req: IncomingMessage, res: ServerRe
     clientIp: client.ip,
     route: path,
     startedAt: Date.now(),
-    signal: ctl.signal,
+    signal,
   };
   if (route.op === 'models') return handleModels(ctx, route.format);
   if (route.op === 'model_info') {
@@ -102,14 +119,14 @@ async function handle(services: ApiServices, req: IncomingMessage, res: ServerRe
     return sendError(res, 'gemini', new KrouterError('model_not_found', `The model "${route.model!.slice(0, 200)}" is neither a combo nor a listed provider/model of this krouter. GET /v1beta/models lists them.`));
   }
 
-  let body: Record<string, unknown>;
+  let body: JsonBody;
   try {
     const raw = await readBody(req, services.config.server.bodyLimitBytes);
     checkJsonContentType(req, raw);
-    body = parseJsonObject(raw);
+    body = parseJsonBody(raw);
   } catch (e) {
     return sendError(res, route.format, e, e instanceof KrouterError && e.code === 'body_too_large' ? { connection: 'close' } : {});
   }
-  if (route.op === 'count_tokens') return handleCountTokens(ctx, body, route.format === 'gemini' ? route.model : undefined);
+  if (route.op === 'count_tokens') return handleCountTokens(ctx, body.value, route.format === 'gemini' ? route.model : undefined);
   await handleGenerate(ctx, route, body);
 }

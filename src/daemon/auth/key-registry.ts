@@ -3,6 +3,8 @@ import type { ApiKeyRow, Store } from '../store/types.js';
 
 /** How often last-used times reach the database (they are cheap to lose, costly to write per request). */
 const TOUCH_FLUSH_MS = 5_000;
+/** Keys remembered after a successful check (a client sends the same key with every request). */
+const VERIFIED_MAX = 1_024;
 
 /**
  * Active API keys by hash, in memory. A key is HMAC-hashed, looked up by that
@@ -11,6 +13,12 @@ const TOUCH_FLUSH_MS = 5_000;
  */
 export class KeyRegistry {
   #byHash = new Map<string, ApiKeyRow>();
+  /**
+   * Presented key → row, for keys that passed the HMAC check since the last
+   * reload: saves an HMAC per request. Only valid keys get in (bad ones cannot
+   * grow it), it is bounded, and every reload (revoke, rotate, create) empties it.
+   */
+  #verified = new Map<string, ApiKeyRow>();
   #names = new Map<string, string>();
   #touched = new Map<string, number>();
   #timer: NodeJS.Timeout | null = null;
@@ -31,14 +39,22 @@ export class KeyRegistry {
     }
     this.#byHash = byHash;
     this.#names = names;
+    this.#verified = new Map();
   }
 
   /** The key's row, or null. Never throws, whatever the input. */
   authenticate(presented: string): ApiKeyRow | null {
     if (presented.length === 0 || presented.length > 512) return null;
+    const known = this.#verified.get(presented);
+    if (known !== undefined) {
+      this.#touch(known.id);
+      return known;
+    }
     const digest = this.hasher.hash(presented);
     const row = this.#byHash.get(digest.toString('base64'));
     if (row === undefined || !this.hasher.equals(digest, row.hash)) return null;
+    if (this.#verified.size >= VERIFIED_MAX) this.#verified.clear();
+    this.#verified.set(presented, row);
     this.#touch(row.id);
     return row;
   }

@@ -33,11 +33,23 @@ export function adapterFor(type: ProviderType): ProviderAdapter {
   return ADAPTERS[type];
 }
 
-/** Configured extra headers, then the adapter's credentials (lower-cased names). */
-export function upstreamHeaders(p: ProviderEntry, adapter: ProviderAdapter, extra: Record<string, string>): Record<string, string> {
-  const h: Record<string, string> = { ...extra };
-  for (const name in p.headers) h[name.toLowerCase()] = p.headers[name]!;
-  const auth = adapter.authHeaders(p);
-  for (const name in auth) h[name] = auth[name]!;
+/** Per catalog entry: an entry's credentials never change (a provider change builds a new entry), so its headers are built once. */
+const fixedHeaders = new WeakMap<ProviderEntry, Record<string, string>>();
+
+/** A provider's configured extra headers, then the adapter's credentials (lower-cased names; shared: do not modify). */
+export function providerHeaders(p: ProviderEntry, adapter: ProviderAdapter): Readonly<Record<string, string>> {
+  let h = fixedHeaders.get(p);
+  if (h === undefined) {
+    h = {};
+    for (const name in p.headers) h[name.toLowerCase()] = p.headers[name]!;
+    const auth = adapter.authHeaders(p);
+    for (const name in auth) h[name] = auth[name]!;
+    fixedHeaders.set(p, h);
+  }
   return h;
+}
+
+/** `extra`, then the provider's configured headers and credentials (which win). */
+export function upstreamHeaders(p: ProviderEntry, adapter: ProviderAdapter, extra: Record<string, string>): Record<string, string> {
+  return { ...extra, ...providerHeaders(p, adapter) };
 }

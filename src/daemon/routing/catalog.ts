@@ -2,7 +2,12 @@ import type { ComboDto, ComboStrategy, ProviderType } from '../../shared/admin-t
 import type { SecretBox } from '../security/secret-box.js';
 import type { ComboRow, ProviderRow, Store } from '../store/types.js';
 
-/** A provider as the hot path needs it: secrets decrypted once, when the catalog loads. */
+/**
+ * A provider as the hot path needs it: secrets decrypted once, when the
+ * catalog loads. Name, type, URL and credentials are fixed for an entry's
+ * lifetime (headers built from them are cached per entry): a change — a new
+ * key, a refreshed token — builds a new entry.
+ */
 export interface ProviderEntry {
   name: string;
   type: ProviderType;

@@ -10,6 +10,7 @@ import type { RequestLogRow } from '../../store/types.js';
 import type { RequestContext } from '../context.js';
 import { sendError } from '../error-shapes.js';
 import type { Inbound, Route } from '../inbound.js';
+import type { JsonBody } from '../read-body.js';
 import { PlanFailure, runPlan, type AttemptOutcome } from '../relay/attempt-loop.js';
 import { passthroughAttempt } from '../relay/passthrough.js';
 import { translateAttempt } from '../relay/translate.js';
@@ -43,7 +44,8 @@ function asClientError(e: unknown): unknown {
  * with fallback — same format straight through, other formats via the pivot —
  * and log the metadata.
  */
-export async function handleGenerate(ctx: RequestContext, route: Route, body: Record<string, unknown>): Promise<void> {
+export async function handleGenerate(ctx: RequestContext, route: Route, json: JsonBody): Promise<void> {
+  const body = json.value;
   const rawModel = route.model ?? body['model'];
   const stream = route.op === 'generate' && (route.stream ?? body['stream'] === true);
   const row: RequestLogRow = {
@@ -80,6 +82,8 @@ export async function handleGenerate(ctx: RequestContext, route: Route, body: Re
     const inbound: Inbound = {
       format: route.format,
       body,
+      text: json.text,
+      scan: json.scan,
       model,
       stream,
       clientWantsUsage: streamOpts !== null && typeof streamOpts === 'object' && (streamOpts as Record<string, unknown>)['include_usage'] === true,

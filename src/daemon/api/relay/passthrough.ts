@@ -11,11 +11,8 @@ import type { Inbound } from '../inbound.js';
 import type { AttemptOutcome } from './attempt-loop.js';
 import { isSent, sendAttempt } from './send.js';
 import { pumpStream, type FirstLook, type StreamHandler } from './stream-pump.js';
-import { badSuccess, networkFailure } from './upstream-failure.js';
-import { readCappedBuffer } from './write.js';
-
-/** Largest non-streamed upstream response accepted (bigger is treated as a failed target). */
-export const RESPONSE_CAP = 256 * 1024 * 1024;
+import { badSuccess } from './upstream-failure.js';
+import { insertMember, spliceModel } from '../json-scan.js';
 
 /** Looks at the first event that carries data: JSON is a stream; an error event or junk is a failed target. */
 export function firstDataLook(events: Buffer): FirstLook {
@@ -53,20 +50,15 @@ export async function passthroughAttempt(
   url: string,
   signal: AbortSignal,
 ): Promise<AttemptOutcome> {
-  const body: Record<string, unknown> = inbound.format === 'gemini' ? inbound.body : { ...inbound.body, model: target.model };
   const stripUsage = inbound.format === 'openai-chat' && inbound.stream && !inbound.clientWantsUsage;
-  if (inbound.format === 'openai-chat' && inbound.stream) {
-    const opts = inbound.body['stream_options'];
-    body['stream_options'] = { ...(opts !== null && typeof opts === 'object' ? opts : {}), include_usage: true };
-  }
-  const sent = await sendAttempt(ctx, provider, adapter, url, JSON.stringify(body), inbound.stream, inbound.passHeaders, signal, (status, text, ct) => {
+  const sent = await sendAttempt(ctx, provider, adapter, url, passthroughPayload(inbound, target.model), inbound.stream, inbound.passHeaders, signal, (status, text, ct) => {
     const out = Buffer.from(text, 'utf8');
     ctx.res.writeHead(status, { 'content-type': ct, 'content-length': out.length, 'x-krouter-target': target.id });
     ctx.res.end(out);
   });
   if (!isSent(sent)) return sent;
 
-  if (sent.timer) {
+  if (sent.kind === 'stream') {
     const usage = new StreamUsage(inbound.format, stripUsage);
     const held: Buffer[] = [];
     const handler: StreamHandler = {
@@ -82,38 +74,45 @@ export async function passthroughAttempt(
     };
     return pumpStream(ctx, sent.up, target.id, signal, sent.timer, handler, inbound.jsonArray);
   }
-  return relayWholeJson(ctx, sent.up.body, target.id, (json) => {
+  return relayWholeJson(ctx, sent.body, target.id, (json) => {
     const u = USAGE_READERS[inbound.format](json, null);
     return u ? finishUsage(mergeUsage(NO_USAGE, u)) : null;
   });
 }
 
-/** Reads a whole JSON answer (bounded) and refuses an error-in-200: the bytes and the parsed object, or the failure. */
-export async function readSuccessJson(body: NodeJS.ReadableStream & { destroy(): void }): Promise<{ buf: Buffer; json: Record<string, unknown> } | { bad: AttemptOutcome }> {
-  let buf: Buffer;
-  try {
-    const r = await readCappedBuffer(body, RESPONSE_CAP);
-    if (r.truncated) return { bad: badSuccess(`response larger than ${RESPONSE_CAP} bytes`) };
-    buf = r.buf;
-  } catch (e) {
-    return { bad: networkFailure(e) };
+/**
+ * The client's body for a same-format target: as sent but for the model name
+ * (Gemini names it in the URL) and, for OpenAI chat streams, krouter's
+ * include_usage. Spliced into the client's text where the scan vouches for
+ * the position, re-serialised otherwise.
+ */
+export function passthroughPayload(inbound: Inbound, model: string): string {
+  const { text, scan, body } = inbound;
+  const wantUsage = inbound.format === 'openai-chat' && inbound.stream;
+  if (inbound.format === 'gemini') return text;
+  if (!wantUsage || body['stream_options'] === undefined) {
+    let out = spliceModel(text, scan, body['model'], model);
+    if (out !== null && wantUsage) {
+      // inserted first, so the offsets of the scan (model and after) are not needed again
+      out = insertMember(out, scan, 'stream_options', { include_usage: true });
+    }
+    if (out !== null) return out;
   }
-  const json = parseSuccessJson(buf.toString('utf8'));
-  return 'bad' in json ? json : { buf, json: json.ok };
+  const copy: Record<string, unknown> = { ...body, model };
+  if (wantUsage) {
+    const opts = body['stream_options'];
+    copy['stream_options'] = { ...(opts !== null && typeof opts === 'object' ? opts : {}), include_usage: true };
+  }
+  return JSON.stringify(copy);
 }
 
-/** Reads a whole JSON answer, refuses an error-in-200, writes the bytes as they came. */
-export async function relayWholeJson(
-  ctx: RequestContext,
-  body: NodeJS.ReadableStream & { destroy(): void },
-  targetId: string,
-  usageOf: (json: Record<string, unknown>) => Usage | null,
-): Promise<AttemptOutcome> {
-  const read = await readSuccessJson(body);
+/** A whole JSON answer: refuses an error-in-200, writes the bytes as they came. */
+function relayWholeJson(ctx: RequestContext, body: Buffer, targetId: string, usageOf: (json: Record<string, unknown>) => Usage | null): AttemptOutcome {
+  const read = parseSuccessJson(body.toString('utf8'));
   if ('bad' in read) return read.bad;
-  ctx.res.writeHead(200, { 'content-type': 'application/json', 'content-length': read.buf.length, 'x-krouter-target': targetId });
-  ctx.res.end(read.buf);
-  return { done: true, status: 200, outcome: 'ok', reason: 'ok', usage: usageOf(read.json), ttfbMs: Date.now() - ctx.startedAt, errorCode: null };
+  ctx.res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length, 'x-krouter-target': targetId });
+  ctx.res.end(body);
+  return { done: true, status: 200, outcome: 'ok', reason: 'ok', usage: usageOf(read.ok), ttfbMs: Date.now() - ctx.startedAt, errorCode: null };
 }
 
 /** A 2xx body must be a JSON object that is not an error. */

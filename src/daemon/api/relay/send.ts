@@ -1,6 +1,6 @@
 import type { ProviderEntry } from '../../routing/catalog.js';
 import type { ProviderAdapter } from '../../providers/adapter.js';
-import { upstreamHeaders } from '../../providers/adapter.js';
+import { providerHeaders } from '../../providers/adapter.js';
 import type { UpstreamResponse } from '../../upstream/dispatcher.js';
 import type { RequestContext } from '../context.js';
 import type { AttemptOutcome } from './attempt-loop.js';
@@ -13,16 +13,33 @@ class FirstEventTimeout extends Error {
   readonly code = 'KROUTER_FIRST_EVENT_TIMEOUT';
 }
 
-export interface Sent {
-  up: UpstreamResponse;
-  /** Present for streams: the first-event timer, cleared by the pump. */
-  timer: StreamTimer | null;
+/** Largest non-streamed upstream response accepted (bigger is treated as a failed target). */
+export const RESPONSE_CAP = 256 * 1024 * 1024;
+/** Of an error answer only the start is read: enough to classify it and pass it on. */
+export const ERROR_BODY_CAP = 64 * 1024;
+
+/** A usable 2xx: a stream to pump (with its first-event timer), or a whole body. */
+export type Sent = { kind: 'stream'; up: UpstreamResponse; timer: StreamTimer } | { kind: 'whole'; body: Buffer };
+
+/**
+ * Headers of one upstream request, built in one object: the client's
+ * forwardable ones (content type, accept, user agent), then `extra` (e.g.
+ * anthropic-beta passed through), then the provider's configured headers and
+ * credentials, which win.
+ */
+function requestHeaders(ctx: RequestContext, provider: ProviderEntry, adapter: ProviderAdapter, stream: boolean, extra: Record<string, string>): Record<string, string> {
+  const h = baseRequestHeaders(ctx, stream ? 'text/event-stream' : 'application/json');
+  for (const name in extra) h[name] = extra[name]!;
+  const fixed = providerHeaders(provider, adapter);
+  for (const name in fixed) h[name] = fixed[name]!;
+  return h;
 }
 
 /**
  * Sends one attempt upstream and sorts out everything that is not a usable
  * 2xx: network errors, error statuses (a client error is written to the client
- * in its own format by `onClientError`), and a stream that is not SSE.
+ * in its own format by `onClientError`), a stream that is not SSE, a whole
+ * answer over the size cap.
  */
 export async function sendAttempt(
   ctx: RequestContext,
@@ -35,36 +52,43 @@ export async function sendAttempt(
   signal: AbortSignal,
   onClientError: (status: number, text: string, contentType: string) => void,
 ): Promise<Sent | AttemptOutcome> {
-  const headers = upstreamHeaders(provider, adapter, { ...baseRequestHeaders(ctx, stream ? 'text/event-stream' : 'application/json'), ...extraHeaders });
-  let timer: StreamTimer | null = null;
-  let attemptSignal = signal;
-  if (stream) {
-    const local = new AbortController();
-    attemptSignal = AbortSignal.any([signal, local.signal]);
-    timer = { local, timer: setTimeout(() => local.abort(new FirstEventTimeout()), ctx.services.config.upstream.firstEventTimeoutMs) };
+  const headers = requestHeaders(ctx, provider, adapter, stream, extraHeaders);
+  const { upstream } = ctx.services;
+  if (!stream) {
+    let whole;
+    try {
+      whole = await upstream.fetchWhole(url, { method: 'POST', headers, body: payload, signal }, { ok: RESPONSE_CAP, error: ERROR_BODY_CAP });
+    } catch (e) {
+      return networkFailure(e);
+    }
+    if (whole.statusCode < 200 || whole.statusCode >= 300) return handleErrorStatus(ctx, whole.statusCode, whole.headers, whole.body.toString('utf8'), onClientError);
+    if (whole.truncated) return badSuccess(`response larger than ${RESPONSE_CAP} bytes`);
+    return { kind: 'whole', body: whole.body };
   }
+
+  const local = new AbortController();
+  const timer: StreamTimer = { local, timer: setTimeout(() => local.abort(new FirstEventTimeout()), ctx.services.config.upstream.firstEventTimeoutMs) };
   let up: UpstreamResponse;
   try {
-    up = await ctx.services.upstream.send(url, { method: 'POST', headers, body: payload, signal: attemptSignal });
+    up = await upstream.send(url, { method: 'POST', headers, body: payload, signal: AbortSignal.any([signal, local.signal]) });
   } catch (e) {
-    if (timer) clearTimeout(timer.timer);
-    return networkFailure(timer?.local.signal.aborted ? timer.local.signal.reason : e);
+    clearTimeout(timer.timer);
+    return networkFailure(local.signal.aborted ? local.signal.reason : e);
   }
   if (up.statusCode < 200 || up.statusCode >= 300) {
-    if (timer) clearTimeout(timer.timer);
-    return handleErrorStatus(ctx, up, onClientError);
+    clearTimeout(timer.timer);
+    const { text } = await readCapped(up.body, ERROR_BODY_CAP).catch(() => ({ text: '' }));
+    return handleErrorStatus(ctx, up.statusCode, up.headers, text, onClientError);
   }
-  if (stream) {
-    const ct = String(up.headers['content-type'] ?? '');
-    if (!ct.includes('text/event-stream')) {
-      clearTimeout(timer!.timer);
-      const { text } = await readCapped(up.body, 64 * 1024).catch(() => ({ text: '' }));
-      return badSuccess(`HTTP 200 with content type "${ct}" instead of an event stream`, text);
-    }
+  const ct = String(up.headers['content-type'] ?? '');
+  if (!ct.includes('text/event-stream')) {
+    clearTimeout(timer.timer);
+    const { text } = await readCapped(up.body, ERROR_BODY_CAP).catch(() => ({ text: '' }));
+    return badSuccess(`HTTP 200 with content type "${ct}" instead of an event stream`, text);
   }
-  return { up, timer };
+  return { kind: 'stream', up, timer };
 }
 
 export function isSent(x: Sent | AttemptOutcome): x is Sent {
-  return 'up' in x;
+  return 'kind' in x;
 }

@@ -10,7 +10,7 @@ import type { RequestContext } from '../context.js';
 import { errorBody } from '../error-shapes.js';
 import type { Inbound } from '../inbound.js';
 import type { AttemptOutcome } from './attempt-loop.js';
-import { readSuccessJson } from './passthrough.js';
+import { parseSuccessJson } from './passthrough.js';
 import { isSent, sendAttempt } from './send.js';
 import { pumpStream, type FirstLook, type StreamHandler } from './stream-pump.js';
 import { badSuccess } from './upstream-failure.js';
@@ -54,13 +54,13 @@ export async function translateAttempt(
   });
   if (!isSent(sent)) return sent;
 
-  if (sent.timer) return pumpStream(ctx, sent.up, target.id, signal, sent.timer, new TranslatingStream(inCodec, outCodec, pivot), inbound.jsonArray);
+  if (sent.kind === 'stream') return pumpStream(ctx, sent.up, target.id, signal, sent.timer, new TranslatingStream(inCodec, outCodec, pivot), inbound.jsonArray);
 
-  const read = await readSuccessJson(sent.up.body);
+  const read = parseSuccessJson(sent.body.toString('utf8'));
   if ('bad' in read) return read.bad;
   let decoded;
   try {
-    decoded = outCodec.decodeResponse(read.json);
+    decoded = outCodec.decodeResponse(read.ok);
   } catch (e) {
     return badSuccess(`HTTP 200 with a body krouter could not read as ${adapter.format} (${(e as Error).message})`);
   }

@@ -1,30 +1,27 @@
 import { classifyNetworkError, classifyStatus, errorDetail, retryAfterMs } from '../../routing/classify.js';
-import type { UpstreamResponse } from '../../upstream/dispatcher.js';
 import type { RequestContext } from '../context.js';
 import type { AttemptOutcome } from './attempt-loop.js';
-import { readCapped } from './write.js';
-
-const ERROR_BODY_CAP = 64 * 1024;
 
 /**
  * A non-2xx upstream answer: classified; a client error is handed to
  * `onClientError` to be written to the client (as sent, or translated to the
  * client's format), anything else lets the fallback loop go on.
  */
-export async function handleErrorStatus(
+export function handleErrorStatus(
   ctx: RequestContext,
-  up: UpstreamResponse,
+  statusCode: number,
+  headers: Record<string, string | string[] | undefined>,
+  text: string,
   onClientError: (status: number, text: string, contentType: string) => void,
-): Promise<AttemptOutcome> {
-  const { text } = await readCapped(up.body, ERROR_BODY_CAP).catch(() => ({ text: '', truncated: false }));
-  const cls = classifyStatus(up.statusCode, text);
+): AttemptOutcome {
+  const cls = classifyStatus(statusCode, text);
   if (cls.outcome === 'client_error') {
-    const ct = up.headers['content-type'];
-    onClientError(up.statusCode, text, typeof ct === 'string' ? ct : 'application/json');
-    return { done: true, status: up.statusCode, outcome: 'client_error', reason: cls.reason, usage: null, ttfbMs: Date.now() - ctx.startedAt, errorCode: 'upstream_client_error' };
+    const ct = headers['content-type'];
+    onClientError(statusCode, text, typeof ct === 'string' ? ct : 'application/json');
+    return { done: true, status: statusCode, outcome: 'client_error', reason: cls.reason, usage: null, ttfbMs: Date.now() - ctx.startedAt, errorCode: 'upstream_client_error' };
   }
-  const retry = retryAfterMs(up.headers['retry-after'], Date.now(), ctx.services.config.routing.maxCooldownSeconds * 1000);
-  return { done: false, status: up.statusCode, cls, retryAfterMs: retry };
+  const retry = retryAfterMs(headers['retry-after'], Date.now(), ctx.services.config.routing.maxCooldownSeconds * 1000);
+  return { done: false, status: statusCode, cls, retryAfterMs: retry };
 }
 
 export function networkFailure(err: unknown): AttemptOutcome {

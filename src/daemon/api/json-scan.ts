@@ -1,0 +1,108 @@
+/**
+ * One pass over a JSON text that checks its nesting depth and notes where
+ * the top-level "model" string sits, so that a pass-through request can have
+ * its model renamed by splicing the text instead of re-serialising the whole
+ * body (a long conversation is hundreds of kilobytes).
+ */
+
+export interface JsonScan {
+  /** Brackets nest deeper than the limit (nothing else of the scan is meaningful then). */
+  tooDeep: boolean;
+  /** Offsets of the last top-level "model" member's string value, quotes included; -1 when there is none, it is not a string, or it cannot be told for sure. */
+  modelStart: number;
+  modelEnd: number;
+  /** Offset of the top-level object's opening brace (-1 when the text is not an object). */
+  objectStart: number;
+  /** A top-level key is written with escapes: it might spell any name, so no member position can be trusted. */
+  escapedKey: boolean;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/** Scans `text` (assumed to be the JSON that JSON.parse will judge; an invalid text is refused there). */
+export function scanJson(text: string, maxDepth: number): JsonScan {
+  const out: JsonScan = { tooDeep: false, modelStart: -1, modelEnd: -1, objectStart: -1, escapedKey: false };
+  let depth = 0;
+  /** At depth 1, the next string is a member name. */
+  let keyNext = false;
+  /** The last member name at depth 1 was "model": its value comes next. */
+  let modelValueNext = false;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      const start = i;
+      let escaped = false;
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === BACKSLASH) {
+          escaped = true;
+          i++;
+        } else if (d === QUOTE) break;
+      }
+      if (depth !== 1) continue;
+      if (keyNext) {
+        keyNext = false;
+        if (escaped) out.escapedKey = true;
+        // "model" is 5 characters: the closing quote sits 6 after the opening one.
+        modelValueNext = !escaped && i - start === 6 && text.startsWith('model', start + 1);
+        // a later "model" member replaces an earlier one (JSON.parse keeps the last)
+        if (modelValueNext) out.modelStart = out.modelEnd = -1;
+      } else if (modelValueNext) {
+        modelValueNext = false;
+        out.modelStart = start;
+        out.modelEnd = i + 1;
+      }
+      continue;
+    }
+    if (c === 0x7b || c === 0x5b) {
+      // `{` or `[`
+      if (++depth > maxDepth) {
+        out.tooDeep = true;
+        return out;
+      }
+      if (depth === 1 && c === 0x7b && out.objectStart < 0) {
+        out.objectStart = i;
+        keyNext = true;
+      }
+      modelValueNext = false;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+    else if (depth === 1 && c === 0x2c) keyNext = true;
+    else if (modelValueNext && c !== 0x3a && !isSpace(c)) modelValueNext = false; // a number, true, null…: not a string
+  }
+  return out;
+}
+
+/**
+ * The body text with its top-level "model" replaced by `model`, or null when
+ * the scan cannot vouch for the position (the caller then re-serialises).
+ * `current` is the parsed value of "model", checked against the text found.
+ */
+export function spliceModel(text: string, scan: JsonScan, current: unknown, model: string): string | null {
+  if (scan.escapedKey || scan.modelStart < 0 || typeof current !== 'string') return null;
+  const found = text.slice(scan.modelStart, scan.modelEnd);
+  if (found !== JSON.stringify(current)) {
+    // the client wrote it with escapes; make sure they spell the same name
+    try {
+      if (JSON.parse(found) !== current) return null;
+    } catch {
+      return null;
+    }
+  }
+  return text.slice(0, scan.modelStart) + JSON.stringify(model) + text.slice(scan.modelEnd);
+}
+
+/** The body text with `"name":value,` inserted as the object's first member (the caller knows `name` is absent). */
+export function insertMember(text: string, scan: JsonScan, name: string, value: unknown): string | null {
+  if (scan.escapedKey || scan.objectStart < 0) return null;
+  const at = scan.objectStart + 1;
+  let rest = at;
+  while (rest < text.length && isSpace(text.charCodeAt(rest))) rest++;
+  const sep = text.charCodeAt(rest) === 0x7d ? '' : ',';
+  return `${text.slice(0, at)}${JSON.stringify(name)}:${JSON.stringify(value)}${sep}${text.slice(at)}`;
+}

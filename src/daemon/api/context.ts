@@ -10,6 +10,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Upstream } from '../upstream/dispatcher.js';
 import type { ModelLists } from '../providers/model-lists.js';
 import type { DebugCapture } from '../telemetry/debug-capture.js';
+import type { ClientAbort } from './client-abort.js';
 import type { ClientResolver } from '../security/client-ip.js';
 import type { LockoutGuard } from '../security/lockout.js';
 
@@ -43,5 +44,5 @@ export interface RequestContext {
   route: string;
   startedAt: number;
   /** Aborted when the client goes away before the response is complete. */
-  signal: AbortSignal;
+  abort: ClientAbort;
 }

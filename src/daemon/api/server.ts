@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { KrouterError } from '../../shared/errors.js';
 import { extractApiKey } from '../auth/extract-key.js';
 import { lockedOutError } from '../security/lockout.js';
+import { ClientAbort } from './client-abort.js';
 import type { ApiServices, RequestContext } from './context.js';
 import { sendError } from './error-shapes.js';
 import { handleCountTokens } from './handlers/count-tokens.js';
@@ -26,12 +27,12 @@ export function createApiServer(services: ApiServices): Server {
       services.counters.total++;
       services.counters.inFlight++;
       // One listener per request: the in-flight count, and the abort of whatever the request still waits on if the client left early.
-      const ctl = new AbortController();
+      const abort = new ClientAbort();
       res.on('close', () => {
         services.counters.inFlight--;
-        if (!res.writableFinished) ctl.abort();
+        if (!res.writableFinished) abort.abort();
       });
-      handle(services, req, res, ctl.signal).catch((e: unknown) => {
+      handle(services, req, res, abort).catch((e: unknown) => {
         services.log.error({ err: (e as Error).stack }, 'unhandled error on /v1');
         sendError(res, 'openai-chat', e);
       });
@@ -66,7 +67,7 @@ function splitTarget(target: string): { path: string; query: URLSearchParams | n
 
 const NO_QUERY = new URLSearchParams();
 
-async function handle(services: ApiServices, req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+async function handle(services: ApiServices, req: IncomingMessage, res: ServerResponse, abort: ClientAbort): Promise<void> {
   const target = splitTarget(req.url ?? '/');
   if (target === null) return sendError(res, 'openai-chat', new KrouterError('invalid_request', 'The request target is not a valid URL path.'));
   const { path, query } = target;
@@ -111,7 +112,7 @@ async function handle(services: ApiServices, req: IncomingMessage, res: ServerRe
     clientIp: client.ip,
     route: path,
     startedAt: Date.now(),
-    signal,
+    abort,
   };
   if (route.op === 'models') return handleModels(ctx, route.format);
   if (route.op === 'model_info') {

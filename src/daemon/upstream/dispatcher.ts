@@ -69,6 +69,18 @@ function outboundHeaders(given: Record<string, string>): Record<string, string> 
   return headers;
 }
 
+/** What cancels a whole-answer request: the client going away (see api/client-abort.ts). */
+export interface Cancellation {
+  readonly aborted: boolean;
+  /** Calls `fn` once on cancellation; returns what unsubscribes it. */
+  onAbort(fn: () => void): () => void;
+}
+
+/** The error a cancelled request ends in (as an aborted fetch or undici request would). */
+function abortError(): Error {
+  return new DOMException('This operation was aborted', 'AbortError');
+}
+
 export interface UpstreamOptions {
   /** Where connections may go (security.ssrf); default: the built-in rules with an empty allow list. */
   ssrf?: SsrfPolicy;
@@ -114,9 +126,9 @@ export class Upstream {
    * non-streamed requests: a dispatch handler appends chunks to an array,
    * with no Readable, promise or tick per chunk in between.
    */
-  fetchWhole(url: string, init: SendInit, caps: BodyCaps): Promise<WholeResponse> {
-    const { signal } = init;
-    if (signal.aborted) return Promise.reject(signal.reason as Error);
+  fetchWhole(url: string, init: Omit<SendInit, 'signal'> & { cancel: Cancellation }, caps: BodyCaps): Promise<WholeResponse> {
+    const { cancel } = init;
+    if (cancel.aborted) return Promise.reject(abortError());
     let dest: Destination;
     try {
       dest = destinationOf(url);
@@ -131,12 +143,11 @@ export class Upstream {
       let statusCode = 0;
       let headers: WholeResponse['headers'] = {};
       let controller: Dispatcher.DispatchController | null = null;
-      const onAbort = (): void => controller?.abort(signal.reason as Error);
-      signal.addEventListener('abort', onAbort, { once: true });
+      const unsubscribe = cancel.onAbort(() => controller?.abort(abortError()));
       const done = (truncated: boolean): void => {
         if (settled) return;
         settled = true;
-        signal.removeEventListener('abort', onAbort);
+        unsubscribe();
         resolve({ statusCode, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), truncated });
       };
       this.#agent.dispatch(
@@ -144,7 +155,7 @@ export class Upstream {
         {
           onRequestStart(c) {
             controller = c;
-            if (signal.aborted) c.abort(signal.reason as Error);
+            if (cancel.aborted) c.abort(abortError());
           },
           onResponseStart(_c, status, h) {
             statusCode = status;
@@ -167,7 +178,7 @@ export class Upstream {
             if (err instanceof BodyTooLarge) return done(true);
             if (settled) return;
             settled = true;
-            signal.removeEventListener('abort', onAbort);
+            unsubscribe();
             reject(err);
           },
         },

@@ -38,7 +38,7 @@ export async function handleCountTokens(ctx: RequestContext, body: Record<string
         method: 'POST',
         headers: upstreamHeaders(p, adapter, baseRequestHeaders(ctx, 'application/json')),
         body: JSON.stringify({ ...body, model: t.model }),
-        signal: ctx.signal,
+        signal: ctx.abort.signal,
       });
       const text = await up.body.text();
       if (up.statusCode === 200) {

@@ -7,6 +7,7 @@ import { baseOf } from '../../providers/provider-util.js';
 import { resolvePlan } from '../../routing/resolve.js';
 import type { ProviderEntry } from '../../routing/catalog.js';
 import type { RequestLogRow } from '../../store/types.js';
+import type { ClientAbort } from '../client-abort.js';
 import type { RequestContext } from '../context.js';
 import { sendError } from '../error-shapes.js';
 import type { Inbound, Route } from '../inbound.js';
@@ -91,13 +92,13 @@ export async function handleGenerate(ctx: RequestContext, route: Route, json: Js
       jsonArray: route.jsonArray === true,
       pivot: () => (pivot ??= codecFor(route.format).then((c) => c.decodeRequest(route.format === 'gemini' ? { ...body, model, stream } : body))),
     };
-    const result = await runPlan(ctx.services, plan, ctx.signal, (target, provider, signal) => {
+    const result = await runPlan(ctx.services, plan, ctx.abort, (target, provider, abort) => {
       const adapter = adapterFor(provider.type);
-      if (route.op === 'embeddings') return embeddingsAttempt(ctx, inbound, target, provider, adapter, signal);
+      if (route.op === 'embeddings') return embeddingsAttempt(ctx, inbound, target, provider, adapter, abort);
       const url = adapter.generateUrl(provider, target.model, stream);
       return adapter.format === route.format
-        ? passthroughAttempt(ctx, inbound, target, provider, adapter, url, signal)
-        : translateAttempt(ctx, inbound, target, provider, adapter, url, signal);
+        ? passthroughAttempt(ctx, inbound, target, provider, adapter, url, abort)
+        : translateAttempt(ctx, inbound, target, provider, adapter, url, abort);
     });
     row.attempts = result.attempts;
     row.target = result.served.target;
@@ -112,7 +113,7 @@ export async function handleGenerate(ctx: RequestContext, route: Route, json: Js
     if (!err) ctx.services.log.error({ err: (e as Error).stack }, 'unexpected error in the /v1 relay');
     row.status = err?.status ?? 500;
     row.errorCode = err?.code ?? 'internal_error';
-    if (!ctx.signal.aborted) {
+    if (!ctx.abort.aborted) {
       const retry = e instanceof PlanFailure && e.retryAfterSeconds !== null ? { 'retry-after': String(e.retryAfterSeconds) } : undefined;
       sendError(ctx.res, route.format, e, retry);
     }
@@ -129,7 +130,7 @@ function embeddingsAttempt(
   target: Parameters<typeof passthroughAttempt>[2],
   provider: ProviderEntry,
   adapter: ProviderAdapter,
-  signal: AbortSignal,
+  abort: ClientAbort,
 ): Promise<AttemptOutcome> {
   if (provider.type !== 'openai') {
     return Promise.resolve({
@@ -139,5 +140,5 @@ function embeddingsAttempt(
       retryAfterMs: null,
     });
   }
-  return passthroughAttempt(ctx, inbound, target, provider, adapter, `${baseOf(provider)}/embeddings`, signal);
+  return passthroughAttempt(ctx, inbound, target, provider, adapter, `${baseOf(provider)}/embeddings`, abort);
 }

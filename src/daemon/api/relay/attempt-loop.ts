@@ -4,6 +4,7 @@ import type { ProviderEntry } from '../../routing/catalog.js';
 import type { Classification } from '../../routing/classify.js';
 import type { Plan, PlannedTarget } from '../../routing/resolve.js';
 import type { Usage } from '../../formats/openai-chat/usage.js';
+import type { ClientAbort } from '../client-abort.js';
 import type { ApiServices } from '../context.js';
 
 /** What one try at one target ended in. */
@@ -13,7 +14,7 @@ export type AttemptOutcome =
   /** Nothing was written; the next target may be tried. */
   | { done: false; status: number | null; cls: Classification; retryAfterMs: number | null };
 
-export type AttemptFn = (target: PlannedTarget, provider: ProviderEntry, signal: AbortSignal) => Promise<AttemptOutcome>;
+export type AttemptFn = (target: PlannedTarget, provider: ProviderEntry, abort: ClientAbort) => Promise<AttemptOutcome>;
 
 export interface PlanResult {
   /** The attempt that answered, or null when every target failed (an error was then thrown). */
@@ -38,14 +39,14 @@ export class PlanFailure extends KrouterError {
  * only before the first byte reaches the client: an attempt that wrote
  * anything returns done.
  */
-export async function runPlan(services: ApiServices, plan: Plan, signal: AbortSignal, attempt: AttemptFn): Promise<PlanResult> {
+export async function runPlan(services: ApiServices, plan: Plan, abort: ClientAbort, attempt: AttemptFn): Promise<PlanResult> {
   const { health, catalog, config } = services;
   const attempts: AttemptDto[] = [];
   const skipped: string[] = [];
   let soonest: number | null = null;
 
   for (const target of plan.targets) {
-    if (attempts.length >= config.routing.maxAttempts || signal.aborted) break;
+    if (attempts.length >= config.routing.maxAttempts || abort.aborted) break;
     const provider = catalog.provider(target.provider);
     if (!provider) {
       skipped.push(`${target.id} → provider "${target.provider}" is not configured`);
@@ -63,7 +64,7 @@ export async function runPlan(services: ApiServices, plan: Plan, signal: AbortSi
       continue;
     }
     const started = Date.now();
-    const out = await attempt(target, provider, signal);
+    const out = await attempt(target, provider, abort);
     const latencyMs = Date.now() - started;
     if (out.done) {
       attempts.push({ target: target.id, status: out.status, outcome: out.outcome, reason: out.reason, latencyMs });
@@ -71,7 +72,7 @@ export async function runPlan(services: ApiServices, plan: Plan, signal: AbortSi
       return { served: { ...out, target: target.id }, attempts };
     }
     attempts.push({ target: target.id, status: out.status, outcome: out.cls.outcome, reason: out.cls.reason, latencyMs });
-    if (signal.aborted) break;
+    if (abort.aborted) break;
     if (out.cls.outcome === 'transient') {
       const ms = out.retryAfterMs ?? config.routing.cooldownSeconds * 1000;
       health.mark(out.cls.scope, target, 'cooling_down', ms, out.cls.reason);
@@ -80,7 +81,7 @@ export async function runPlan(services: ApiServices, plan: Plan, signal: AbortSi
     }
   }
 
-  if (signal.aborted) {
+  if (abort.aborted) {
     throw new PlanFailure(new KrouterError('client_closed', 'The client closed the connection before a response was ready.'), attempts, null);
   }
   const label = plan.kind === 'combo' ? `combo "${plan.model}"` : `"${plan.model}"`;

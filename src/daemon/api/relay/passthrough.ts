@@ -5,6 +5,7 @@ import { NO_USAGE, type Usage } from '../../formats/openai-chat/usage.js';
 import type { ProviderAdapter } from '../../providers/adapter.js';
 import type { ProviderEntry } from '../../routing/catalog.js';
 import type { PlannedTarget } from '../../routing/resolve.js';
+import type { ClientAbort } from '../client-abort.js';
 import type { RequestContext } from '../context.js';
 import { streamErrorEvent } from '../error-shapes.js';
 import type { Inbound } from '../inbound.js';
@@ -48,10 +49,10 @@ export async function passthroughAttempt(
   provider: ProviderEntry,
   adapter: ProviderAdapter,
   url: string,
-  signal: AbortSignal,
+  abort: ClientAbort,
 ): Promise<AttemptOutcome> {
   const stripUsage = inbound.format === 'openai-chat' && inbound.stream && !inbound.clientWantsUsage;
-  const sent = await sendAttempt(ctx, provider, adapter, url, passthroughPayload(inbound, target.model), inbound.stream, inbound.passHeaders, signal, (status, text, ct) => {
+  const sent = await sendAttempt(ctx, provider, adapter, url, passthroughPayload(inbound, target.model), inbound.stream, inbound.passHeaders, abort, (status, text, ct) => {
     const out = Buffer.from(text, 'utf8');
     ctx.res.writeHead(status, { 'content-type': ct, 'content-length': out.length, 'x-krouter-target': target.id });
     ctx.res.end(out);
@@ -72,7 +73,7 @@ export async function passthroughAttempt(
       errorTail: (msg) => streamErrorEvent(inbound.format, 'upstream_error', msg),
       usage: () => usage.usage,
     };
-    return pumpStream(ctx, sent.up, target.id, signal, sent.timer, handler, inbound.jsonArray);
+    return pumpStream(ctx, sent.up, target.id, abort, sent.timer, handler, inbound.jsonArray);
   }
   return relayWholeJson(ctx, sent.body, target.id, (json) => {
     const u = USAGE_READERS[inbound.format](json, null);

@@ -2,6 +2,7 @@ import type { ProviderEntry } from '../../routing/catalog.js';
 import type { ProviderAdapter } from '../../providers/adapter.js';
 import { providerHeaders } from '../../providers/adapter.js';
 import type { UpstreamResponse } from '../../upstream/dispatcher.js';
+import type { ClientAbort } from '../client-abort.js';
 import type { RequestContext } from '../context.js';
 import type { AttemptOutcome } from './attempt-loop.js';
 import type { StreamTimer } from './stream-pump.js';
@@ -49,7 +50,7 @@ export async function sendAttempt(
   payload: string,
   stream: boolean,
   extraHeaders: Record<string, string>,
-  signal: AbortSignal,
+  abort: ClientAbort,
   onClientError: (status: number, text: string, contentType: string) => void,
 ): Promise<Sent | AttemptOutcome> {
   const headers = requestHeaders(ctx, provider, adapter, stream, extraHeaders);
@@ -57,7 +58,7 @@ export async function sendAttempt(
   if (!stream) {
     let whole;
     try {
-      whole = await upstream.fetchWhole(url, { method: 'POST', headers, body: payload, signal }, { ok: RESPONSE_CAP, error: ERROR_BODY_CAP });
+      whole = await upstream.fetchWhole(url, { method: 'POST', headers, body: payload, cancel: abort }, { ok: RESPONSE_CAP, error: ERROR_BODY_CAP });
     } catch (e) {
       return networkFailure(e);
     }
@@ -68,9 +69,11 @@ export async function sendAttempt(
 
   const local = new AbortController();
   const timer: StreamTimer = { local, timer: setTimeout(() => local.abort(new FirstEventTimeout()), ctx.services.config.upstream.firstEventTimeoutMs) };
+  // The client leaving aborts the stream's request too (for its whole life: the pump reads from it).
+  abort.onAbort(() => local.abort());
   let up: UpstreamResponse;
   try {
-    up = await upstream.send(url, { method: 'POST', headers, body: payload, signal: AbortSignal.any([signal, local.signal]) });
+    up = await upstream.send(url, { method: 'POST', headers, body: payload, signal: local.signal });
   } catch (e) {
     clearTimeout(timer.timer);
     return networkFailure(local.signal.aborted ? local.signal.reason : e);

@@ -1,6 +1,7 @@
 import type { Usage } from '../../formats/openai-chat/usage.js';
 import { parseEvent, SseFramer, splitEvents } from '../../formats/sse-framer.js';
 import type { UpstreamResponse } from '../../upstream/dispatcher.js';
+import type { ClientAbort } from '../client-abort.js';
 import type { RequestContext } from '../context.js';
 import type { AttemptOutcome } from './attempt-loop.js';
 import { badSuccess, networkFailure } from './upstream-failure.js';
@@ -38,7 +39,7 @@ export async function pumpStream(
   ctx: RequestContext,
   up: UpstreamResponse,
   targetId: string,
-  signal: AbortSignal,
+  abort: ClientAbort,
   t: StreamTimer,
   handler: StreamHandler,
   jsonArray = false,
@@ -95,7 +96,7 @@ export async function pumpStream(
     const last = handler.finish(framer.rest());
     if (last.length > 0 && !res.destroyed) await writeChunk(res, last);
   } catch (e) {
-    if (signal.aborted) errorCode = 'client_closed';
+    if (abort.aborted) errorCode = 'client_closed';
     else {
       errorCode = 'upstream_stream_error';
       const msg = `The upstream ${targetId} broke off the stream mid-way (${(e as { code?: string }).code ?? (e as Error).message}); the answer above is incomplete. Retry the request.`;

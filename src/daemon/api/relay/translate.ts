@@ -6,6 +6,7 @@ import type { ProviderAdapter } from '../../providers/adapter.js';
 import { errorDetail } from '../../routing/classify.js';
 import type { ProviderEntry } from '../../routing/catalog.js';
 import type { PlannedTarget } from '../../routing/resolve.js';
+import type { ClientAbort } from '../client-abort.js';
 import type { RequestContext } from '../context.js';
 import { errorBody } from '../error-shapes.js';
 import type { Inbound } from '../inbound.js';
@@ -39,14 +40,14 @@ export async function translateAttempt(
   provider: ProviderEntry,
   adapter: ProviderAdapter,
   url: string,
-  signal: AbortSignal,
+  abort: ClientAbort,
 ): Promise<AttemptOutcome> {
   const pivot = await inbound.pivot();
   const [inCodec, outCodec] = await Promise.all([codecFor(inbound.format), codecFor(adapter.format)]);
   const req: PivotRequest = { ...pivot, model: target.model, stream: inbound.stream };
   const payload = JSON.stringify(outCodec.encodeRequest(req));
 
-  const sent = await sendAttempt(ctx, provider, adapter, url, payload, inbound.stream, {}, signal, (status, text) => {
+  const sent = await sendAttempt(ctx, provider, adapter, url, payload, inbound.stream, {}, abort, (status, text) => {
     const message = errorDetail(text) ?? `The provider behind ${target.id} refused the request with HTTP ${status}.`;
     const out = Buffer.from(JSON.stringify(errorBody(inbound.format, status, 'upstream_client_error', message)), 'utf8');
     ctx.res.writeHead(status, { 'content-type': 'application/json', 'content-length': out.length, 'x-krouter-target': target.id });
@@ -54,7 +55,7 @@ export async function translateAttempt(
   });
   if (!isSent(sent)) return sent;
 
-  if (sent.kind === 'stream') return pumpStream(ctx, sent.up, target.id, signal, sent.timer, new TranslatingStream(inCodec, outCodec, pivot), inbound.jsonArray);
+  if (sent.kind === 'stream') return pumpStream(ctx, sent.up, target.id, abort, sent.timer, new TranslatingStream(inCodec, outCodec, pivot), inbound.jsonArray);
 
   const read = parseSuccessJson(sent.body.toString('utf8'));
   if ('bad' in read) return read.bad;

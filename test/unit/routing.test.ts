@@ -14,7 +14,7 @@ interface FakeCombo {
 
 /**
  * A stand-in for Catalog with only what resolvePlan/findCycle/comboDepth call:
- * combo(name) and provider(name). The real Catalog needs a Store and a
+ * generation, combo(name) and provider(name). The real Catalog needs a Store and a
  * SecretBox, so the fake is cast through `unknown` to the class type.
  */
 function fakeCatalog(providers: string[], combos: Record<string, string[] | { strategy: ComboStrategy; targets: string[] }>): Catalog {
@@ -23,6 +23,8 @@ function fakeCatalog(providers: string[], combos: Record<string, string[] | { st
     map.set(name, Array.isArray(def) ? { name, strategy: 'fallback', targets: def } : { name, ...def });
   }
   const fake = {
+    // a fixed catalog: one generation (resolvePlan caches plans per generation)
+    generation: 1,
     combo: (name: string): FakeCombo | undefined => map.get(name),
     provider: (name: string): { name: string } | undefined => (providers.includes(name) ? { name } : undefined),
   };

@@ -17,24 +17,33 @@ export interface Route {
 const GEMINI_PATH = /^\/(v1beta|v1)\/models\/([^/:]+(?:\/[^/:]+)*):(generateContent|streamGenerateContent|countTokens)$/;
 const GEMINI_MODEL = /^\/v1beta\/models\/([^:]+)$/;
 
+// The fixed routes, one shared (frozen) object each.
+const CHAT: Route = Object.freeze({ format: 'openai-chat', op: 'generate' });
+const RESPONSES: Route = Object.freeze({ format: 'openai-responses', op: 'generate' });
+const MESSAGES: Route = Object.freeze({ format: 'anthropic', op: 'generate' });
+const COUNT_TOKENS: Route = Object.freeze({ format: 'anthropic', op: 'count_tokens' });
+const EMBEDDINGS: Route = Object.freeze({ format: 'openai-chat', op: 'embeddings' });
+const MODELS: Route = Object.freeze({ format: 'openai-chat', op: 'models' });
+const GEMINI_MODELS: Route = Object.freeze({ format: 'gemini', op: 'models' });
+
 /** Maps a method and path to the inbound format and operation, or null (404). */
 export function matchRoute(method: string, path: string, query: URLSearchParams): Route | null | 'method' {
   const post = method === 'POST';
   switch (path) {
     case '/v1/chat/completions':
-      return post ? { format: 'openai-chat', op: 'generate' } : 'method';
+      return post ? CHAT : 'method';
     case '/v1/responses':
-      return post ? { format: 'openai-responses', op: 'generate' } : 'method';
+      return post ? RESPONSES : 'method';
     case '/v1/messages':
-      return post ? { format: 'anthropic', op: 'generate' } : 'method';
+      return post ? MESSAGES : 'method';
     case '/v1/messages/count_tokens':
-      return post ? { format: 'anthropic', op: 'count_tokens' } : 'method';
+      return post ? COUNT_TOKENS : 'method';
     case '/v1/embeddings':
-      return post ? { format: 'openai-chat', op: 'embeddings' } : 'method';
+      return post ? EMBEDDINGS : 'method';
     case '/v1/models':
-      return method === 'GET' ? { format: 'openai-chat', op: 'models' } : 'method';
+      return method === 'GET' ? MODELS : 'method';
     case '/v1beta/models':
-      return method === 'GET' ? { format: 'gemini', op: 'models' } : 'method';
+      return method === 'GET' ? GEMINI_MODELS : 'method';
   }
   const g = GEMINI_PATH.exec(path);
   if (g) {

@@ -24,6 +24,23 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
+/**
+ * Offset of the quote that closes the string opening at `open` (the text's
+ * length when it never closes). indexOf jumps along the string natively; a
+ * quote counts when an even number of backslashes precedes it.
+ */
+function stringEnd(text: string, open: number): number {
+  let from = open + 1;
+  for (;;) {
+    const q = text.indexOf('"', from);
+    if (q < 0) return text.length;
+    let b = q - 1;
+    while (text.charCodeAt(b) === BACKSLASH) b--;
+    if ((q - 1 - b) % 2 === 0) return q;
+    from = q + 1;
+  }
+}
+
 /** Scans `text` (assumed to be the JSON that JSON.parse will judge; an invalid text is refused there). */
 export function scanJson(text: string, maxDepth: number): JsonScan {
   const out: JsonScan = { tooDeep: false, modelStart: -1, modelEnd: -1, objectStart: -1, escapedKey: false };
@@ -37,17 +54,11 @@ export function scanJson(text: string, maxDepth: number): JsonScan {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       const start = i;
-      let escaped = false;
-      for (i++; i < n; i++) {
-        const d = text.charCodeAt(i);
-        if (d === BACKSLASH) {
-          escaped = true;
-          i++;
-        } else if (d === QUOTE) break;
-      }
+      i = stringEnd(text, i);
       if (depth !== 1) continue;
       if (keyNext) {
         keyNext = false;
+        const escaped = text.slice(start + 1, i).includes('\\');
         if (escaped) out.escapedKey = true;
         // "model" is 5 characters: the closing quote sits 6 after the opening one.
         modelValueNext = !escaped && i - start === 6 && text.startsWith('model', start + 1);

@@ -40,6 +40,7 @@ export function providerSecretAad(name: string, column: 'api_key' | 'headers'): 
 export class Catalog {
   #providers = new Map<string, ProviderEntry>();
   #combos = new Map<string, ComboEntry>();
+  #generation = 0;
 
   constructor(
     private readonly store: Store,
@@ -55,6 +56,12 @@ export class Catalog {
     for (const row of this.store.combos.list()) combos.set(row.name, { name: row.name, strategy: row.strategy, targets: row.targets, row });
     this.#providers = providers;
     this.#combos = combos;
+    this.#generation++;
+  }
+
+  /** Changes with every reload: what is derived from providers and combos (plans) is valid for one generation. */
+  get generation(): number {
+    return this.#generation;
   }
 
   provider(name: string): ProviderEntry | undefined {

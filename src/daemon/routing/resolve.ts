@@ -23,30 +23,55 @@ const MAX_DEPTH = 16;
  * Round-robin combos rotate their start on each call via `nextTurn`.
  */
 export function resolvePlan(model: string, catalog: Catalog, nextTurn: (combo: string) => number): Plan | null {
+  let cache = plans.get(catalog);
+  if (cache === undefined || cache.generation !== catalog.generation) {
+    cache = { generation: catalog.generation, plans: new Map() };
+    plans.set(catalog, cache);
+  }
+  const known = cache.plans.get(model);
+  if (known !== undefined) return known;
   const combo = catalog.combo(model);
+  let plan: Plan;
   if (combo) {
     const targets: PlannedTarget[] = [];
     const seen = new Set<string>();
-    expand(combo.name, [], catalog, nextTurn, targets, seen);
-    return { model, kind: 'combo', strategy: combo.strategy, targets };
+    const rotated = expand(combo.name, [], catalog, nextTurn, targets, seen);
+    plan = { model, kind: 'combo', strategy: combo.strategy, targets };
+    // a round-robin turn makes each plan different
+    if (rotated) return plan;
+  } else {
+    const ref = parseTargetRef(model);
+    if (ref === null || !catalog.provider(ref.provider)) return null;
+    plan = { model, kind: 'direct', strategy: null, targets: [{ ...ref, via: [] }] };
   }
-  const ref = parseTargetRef(model);
-  if (ref === null || !catalog.provider(ref.provider)) return null;
-  return { model, kind: 'direct', strategy: null, targets: [{ ...ref, via: [] }] };
+  if (cache.plans.size >= MAX_CACHED_PLANS) cache.plans.clear();
+  cache.plans.set(model, plan);
+  return plan;
 }
 
-function expand(name: string, via: string[], catalog: Catalog, nextTurn: (combo: string) => number, out: PlannedTarget[], seen: Set<string>): void {
+/**
+ * Plans of fixed combos and direct names, per catalog generation (a reload
+ * changes the generation, which empties the cache). Bounded: clients can
+ * name arbitrary provider/model ids. Shared: callers must not modify a plan.
+ */
+const plans = new WeakMap<Catalog, { generation: number; plans: Map<string, Plan> }>();
+const MAX_CACHED_PLANS = 1_024;
+
+/** Appends the targets of combo `name` to `out`; true when a round-robin turn decided their order. */
+function expand(name: string, via: string[], catalog: Catalog, nextTurn: (combo: string) => number, out: PlannedTarget[], seen: Set<string>): boolean {
   const combo = catalog.combo(name);
-  if (!combo || via.length >= MAX_DEPTH || via.includes(name)) return;
+  if (!combo || via.length >= MAX_DEPTH || via.includes(name)) return false;
   const path = [...via, name];
   let order = combo.targets;
+  let rotated = false;
   if (combo.strategy === 'round-robin' && order.length > 1) {
     const start = nextTurn(name) % order.length;
     order = [...order.slice(start), ...order.slice(0, start)];
+    rotated = true;
   }
   for (const t of order) {
     if (catalog.combo(t)) {
-      expand(t, path, catalog, nextTurn, out, seen);
+      if (expand(t, path, catalog, nextTurn, out, seen)) rotated = true;
       continue;
     }
     const ref = parseTargetRef(t);
@@ -54,6 +79,7 @@ function expand(name: string, via: string[], catalog: Catalog, nextTurn: (combo:
     seen.add(ref.id);
     out.push({ ...ref, via: path });
   }
+  return rotated;
 }
 
 /** Round-robin turn counters, one per combo. */

@@ -13,6 +13,8 @@ export interface HealthView {
   reason: string | null;
 }
 
+const OK_VIEW: Readonly<HealthView> = Object.freeze({ state: 'ok', until: null, reason: null });
+
 /** Entries beyond this are pruned (expired first): clients can name arbitrary `provider/model` ids. */
 const MAX_MARKS = 10_000;
 
@@ -32,7 +34,7 @@ export class TargetHealth {
     const a = this.#live(this.#providers, t.provider, now);
     const b = this.#live(this.#targets, t.id, now);
     const m = a && b ? (a.kind === 'locked' || a.until >= b.until ? a : b) : (a ?? b);
-    return m ? { state: m.kind, until: m.until, reason: m.reason } : { state: 'ok', until: null, reason: null };
+    return m ? { state: m.kind, until: m.until, reason: m.reason } : OK_VIEW;
   }
 
   mark(scope: 'target' | 'provider', t: TargetRef, kind: Mark['kind'], ms: number, reason: string): void {

@@ -66,8 +66,9 @@ export async function translateAttempt(
     return badSuccess(`HTTP 200 with a body krouter could not read as ${adapter.format} (${(e as Error).message})`);
   }
   const res = { ...decoded, created: decoded.created ?? nowSeconds() };
-  const out = Buffer.from(JSON.stringify(inCodec.encodeResponse(res, pivot)), 'utf8');
-  ctx.res.writeHead(200, { 'content-type': 'application/json', 'content-length': out.length, 'x-krouter-target': target.id });
+  // A string goes out in one write with the headers (node prepends them); a Buffer would take a writev.
+  const out = JSON.stringify(inCodec.encodeResponse(res, pivot));
+  ctx.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out), 'x-krouter-target': target.id });
   ctx.res.end(out);
   return { done: true, status: 200, outcome: 'ok', reason: 'ok', usage: pivotUsageToLog(res.usage), ttfbMs: Date.now() - ctx.startedAt, errorCode: null };
 }

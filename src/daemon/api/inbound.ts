@@ -77,7 +77,7 @@ export interface Inbound {
   /** OpenAI chat: the client asked for usage in its stream. */
   clientWantsUsage: boolean;
   /** Client headers that pass through to a same-format provider (e.g. anthropic-beta). */
-  passHeaders: Record<string, string>;
+  passHeaders: Readonly<Record<string, string>>;
   /** Write the stream as one JSON array instead of SSE (Gemini without alt=sse). */
   jsonArray: boolean;
   pivot: () => Promise<PivotRequest>;

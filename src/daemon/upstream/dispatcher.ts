@@ -48,6 +48,79 @@ function destinationOf(url: string): Destination {
 
 class BodyTooLarge extends Error {}
 
+export interface WholeInit {
+  method: 'GET' | 'POST';
+  /** Lower-case names only (the caller built them); taken over by the request. */
+  headers: Record<string, string>;
+  body?: string | Buffer;
+  cancel: Cancellation;
+}
+
+/** The dispatch handler of fetchWhole: one object per request, its methods on the prototype. */
+class WholeCollector implements Dispatcher.DispatchHandler {
+  #settled = false;
+  #chunks: Buffer[] = [];
+  #size = 0;
+  #cap: number;
+  #status = 0;
+  #headers: WholeResponse['headers'] = {};
+  #controller: Dispatcher.DispatchController | null = null;
+  readonly #unsubscribe: () => void;
+
+  constructor(
+    private readonly caps: BodyCaps,
+    private readonly cancel: Cancellation,
+    private readonly resolve: (r: WholeResponse) => void,
+    private readonly reject: (e: Error) => void,
+  ) {
+    this.#cap = caps.ok;
+    this.#unsubscribe = cancel.onAbort(() => this.#controller?.abort(abortError()));
+  }
+
+  onRequestStart(c: Dispatcher.DispatchController): void {
+    this.#controller = c;
+    if (this.cancel.aborted) c.abort(abortError());
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: WholeResponse['headers']): void {
+    this.#status = status;
+    this.#headers = headers;
+    if (status < 200 || status >= 300) this.#cap = this.caps.error;
+  }
+
+  onResponseData(c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#settled) return;
+    if (this.#size + chunk.length > this.#cap) {
+      this.#chunks.push(chunk.subarray(0, this.#cap - this.#size));
+      this.#size = this.#cap;
+      c.abort(new BodyTooLarge());
+      return;
+    }
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+  }
+
+  onResponseEnd(): void {
+    this.#done(false);
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    if (err instanceof BodyTooLarge) return this.#done(true);
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#unsubscribe();
+    this.reject(err);
+  }
+
+  #done(truncated: boolean): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#unsubscribe();
+    const chunks = this.#chunks;
+    this.resolve({ statusCode: this.#status, headers: this.#headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size), truncated });
+  }
+}
+
 /** The anti-loop marker every outbound request carries; set last so no header rule can remove or change it. */
 export const REQUEST_SOURCE_HEADER = 'x-request-source';
 
@@ -124,65 +197,21 @@ export class Upstream {
    * `caps.ok` bytes of a 2xx, `caps.error` of anything else; past the cap the
    * connection is dropped and the answer marked truncated). The hot path of
    * non-streamed requests: a dispatch handler appends chunks to an array,
-   * with no Readable, promise or tick per chunk in between.
+   * with no Readable, promise or tick per chunk in between. `init.headers`
+   * must have lower-case names; the anti-loop marker is set on it.
    */
-  fetchWhole(url: string, init: Omit<SendInit, 'signal'> & { cancel: Cancellation }, caps: BodyCaps): Promise<WholeResponse> {
-    const { cancel } = init;
-    if (cancel.aborted) return Promise.reject(abortError());
+  fetchWhole(url: string, init: WholeInit, caps: BodyCaps): Promise<WholeResponse> {
+    if (init.cancel.aborted) return Promise.reject(abortError());
     let dest: Destination;
     try {
       dest = destinationOf(url);
     } catch (e) {
       return Promise.reject(e as Error);
     }
+    const { headers } = init;
+    headers[REQUEST_SOURCE_HEADER] = 'local';
     return new Promise<WholeResponse>((resolve, reject) => {
-      let settled = false;
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let cap = caps.ok;
-      let statusCode = 0;
-      let headers: WholeResponse['headers'] = {};
-      let controller: Dispatcher.DispatchController | null = null;
-      const unsubscribe = cancel.onAbort(() => controller?.abort(abortError()));
-      const done = (truncated: boolean): void => {
-        if (settled) return;
-        settled = true;
-        unsubscribe();
-        resolve({ statusCode, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), truncated });
-      };
-      this.#agent.dispatch(
-        { origin: dest.origin, path: dest.path, method: init.method, headers: outboundHeaders(init.headers), body: init.body ?? null },
-        {
-          onRequestStart(c) {
-            controller = c;
-            if (cancel.aborted) c.abort(abortError());
-          },
-          onResponseStart(_c, status, h) {
-            statusCode = status;
-            headers = h;
-            if (status < 200 || status >= 300) cap = caps.error;
-          },
-          onResponseData(c, chunk) {
-            if (settled) return;
-            if (size + chunk.length > cap) {
-              chunks.push(chunk.subarray(0, cap - size));
-              size = cap;
-              c.abort(new BodyTooLarge());
-              return;
-            }
-            chunks.push(chunk);
-            size += chunk.length;
-          },
-          onResponseEnd: () => done(false),
-          onResponseError(_c, err) {
-            if (err instanceof BodyTooLarge) return done(true);
-            if (settled) return;
-            settled = true;
-            unsubscribe();
-            reject(err);
-          },
-        },
-      );
+      this.#agent.dispatch({ origin: dest.origin, path: dest.path, method: init.method, headers, body: init.body ?? null }, new WholeCollector(caps, init.cancel, resolve, reject));
     });
   }
 

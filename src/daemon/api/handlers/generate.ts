@@ -24,9 +24,13 @@ const PASS_HEADERS: Record<string, readonly string[]> = {
   gemini: [],
 };
 
-function passHeaders(ctx: RequestContext, format: string): Record<string, string> {
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+function passHeaders(ctx: RequestContext, format: string): Readonly<Record<string, string>> {
+  const names = PASS_HEADERS[format] ?? [];
+  if (names.length === 0) return NO_HEADERS;
   const out: Record<string, string> = {};
-  for (const name of PASS_HEADERS[format] ?? []) {
+  for (const name of names) {
     const v = ctx.req.headers[name];
     if (typeof v === 'string') out[name] = v;
   }

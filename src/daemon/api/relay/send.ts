@@ -28,7 +28,7 @@ export type Sent = { kind: 'stream'; up: UpstreamResponse; timer: StreamTimer } 
  * anthropic-beta passed through), then the provider's configured headers and
  * credentials, which win.
  */
-function requestHeaders(ctx: RequestContext, provider: ProviderEntry, adapter: ProviderAdapter, stream: boolean, extra: Record<string, string>): Record<string, string> {
+function requestHeaders(ctx: RequestContext, provider: ProviderEntry, adapter: ProviderAdapter, stream: boolean, extra: Readonly<Record<string, string>>): Record<string, string> {
   const h = baseRequestHeaders(ctx, stream ? 'text/event-stream' : 'application/json');
   for (const name in extra) h[name] = extra[name]!;
   const fixed = providerHeaders(provider, adapter);
@@ -49,7 +49,7 @@ export async function sendAttempt(
   url: string,
   payload: string,
   stream: boolean,
-  extraHeaders: Record<string, string>,
+  extraHeaders: Readonly<Record<string, string>>,
   abort: ClientAbort,
   onClientError: (status: number, text: string, contentType: string) => void,
 ): Promise<Sent | AttemptOutcome> {

@@ -10,7 +10,8 @@
  *   npm run bench -- --profile     # also CPU-profile the krouter daemon and summarise its hot spots
  *   npm run bench -- --only throughput,stream --trials 2
  *
- * Processes: the mock, the bare proxy, krouter (log on), krouter (log off)
+ * Processes: the mock, the bare proxy, krouter (log on; every phase but
+ * log), and for the log phase a twin pair krouter (log on) / krouter (log off)
  * and the load generator each run in their own process; only 127.0.0.1;
  * everything is killed at the end, also on error or Ctrl-C. Not a test: it
  * asserts nothing and never runs in `npm test`.
@@ -212,6 +213,8 @@ interface Ctx {
   bare: Endpoint;
   kr: Endpoint;
   krTr: Endpoint;
+  /** The log phase's pair: two daemons that differ only in log.enabled and see the same requests. */
+  krOn: Endpoint;
   krOff: Endpoint;
   cold: ColdHome;
   cpu: CpuPlan | null;
@@ -311,11 +314,11 @@ async function runTrial(c: Ctx, i: number): Promise<Trial> {
     t.throughput = { bare, kr, krTr };
   }
   if (on('log')) {
-    // two krouters of the same build; which goes first alternates from trial to trial
+    // two krouters of the same build and the same history (start, warm-up, this phase only); which goes first alternates
     log(`trial ${i}: request log on vs off (throughput at concurrency ${c.p.concurrency})`);
     const offFirst = i % 2 === 1;
-    const a = offFirst ? c.krOff : c.kr;
-    const b = offFirst ? c.kr : c.krOff;
+    const a = offFirst ? c.krOff : c.krOn;
+    const b = offFirst ? c.krOn : c.krOff;
     const first = await measured<ThroughputResult>(c, a, throughputOp(c, a), tpTimeout);
     const second = await measured<ThroughputResult>(c, b, throughputOp(c, b), tpTimeout);
     t.log = offFirst ? { on: second, off: first } : { on: first, off: second };
@@ -640,15 +643,21 @@ async function main(): Promise<number> {
     stops.push(() => bare.stop());
     pin(bare.pid, cpu?.server);
 
-    log('starting krouter daemons (log on, log off) and configuring them over the CLI');
+    log('starting krouter daemons (main, and the log on/off pair) and configuring them over the CLI');
     if (p.profile) mkdirSync(profDir, { recursive: true });
     kr = await startKrouter({ name: 'krouter', mockUrl, log: true, nodeArgs: [...p.nodeArgs, ...(p.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])] });
     const krMain = kr;
     stops.push(() => krMain.stop());
-    const krOffD = await startKrouter({ name: 'krouter-log-off', mockUrl, log: false, nodeArgs: p.nodeArgs });
-    stops.push(() => krOffD.stop());
     pin(krMain.pid, cpu?.server);
-    pin(krOffD.pid, cpu?.server);
+    // The log phase compares its own pair, not krMain against a log-off daemon: krMain also serves translated
+    // requests and streams (warm-up, other phases), so the two would differ in JIT state and heap, not only in the log.
+    const pair = p.only.includes('log');
+    const krOnD = pair ? await startKrouter({ name: 'krouter-log-on', mockUrl, log: true, nodeArgs: p.nodeArgs }) : null;
+    if (krOnD) stops.push(() => krOnD.stop());
+    const krOffD = pair ? await startKrouter({ name: 'krouter-log-off', mockUrl, log: false, nodeArgs: p.nodeArgs }) : null;
+    if (krOffD) stops.push(() => krOffD.stop());
+    for (const d of [krOnD, krOffD]) if (d) pin(d.pid, cpu?.server);
+    const unused: Endpoint = { name: 'unused', base: '', key: '', model: '', pid: null };
     const cold = p.only.includes('cold') ? await prepareColdHome(mockUrl) : null;
     if (cold) stops.push(() => cold.remove());
 
@@ -663,7 +672,8 @@ async function main(): Promise<number> {
       bare: { name: 'bare', base: `http://127.0.0.1:${bare.port}`, key: kr.key, model: 'gpt-bench', pid: bare.pid },
       kr: { name: 'krouter', base: kr.baseUrl, key: kr.key, model: COMBO_PASS, pid: kr.pid },
       krTr: { name: 'krouter-translated', base: kr.baseUrl, key: kr.key, model: COMBO_TRANSLATE, pid: kr.pid },
-      krOff: { name: 'krouter-log-off', base: krOffD.baseUrl, key: krOffD.key, model: COMBO_PASS, pid: krOffD.pid },
+      krOn: krOnD ? { name: 'krouter-log-on', base: krOnD.baseUrl, key: krOnD.key, model: COMBO_PASS, pid: krOnD.pid } : unused,
+      krOff: krOffD ? { name: 'krouter-log-off', base: krOffD.baseUrl, key: krOffD.key, model: COMBO_PASS, pid: krOffD.pid } : unused,
       cold: cold ?? { home: '', socket: '', key: '', remove: () => undefined },
       cpu,
       bareScript,
@@ -672,7 +682,8 @@ async function main(): Promise<number> {
       noise: [],
       quietBudgetMs: p.mode === 'quick' ? 20_000 : 120_000,
     };
-    for (const e of [c.direct, c.bare, c.kr, c.krTr, c.krOff]) await sanityCheck(e);
+    const logPair = pair ? [c.krOn, c.krOff] : [];
+    for (const e of [c.direct, c.bare, c.kr, c.krTr, ...logPair]) await sanityCheck(e);
     const idleRss = async (): Promise<{ bare: number[]; kr: number[] }> => {
       await sleep(2000);
       const r = { bare: [] as number[], kr: [] as number[] };
@@ -689,7 +700,7 @@ async function main(): Promise<number> {
     // warm every route (JIT, connection pools), streams too
     log('warm-up');
     const warmMs = p.mode === 'quick' ? 1500 : 3000;
-    for (const e of [c.bare, c.kr, c.krTr, c.krOff]) await gen.call({ op: 'throughput', target: target(e, false), concurrency: p.concurrency, warmupMs: 0, durationMs: warmMs }, 60_000);
+    for (const e of [c.bare, c.kr, c.krTr, ...logPair]) await gen.call({ op: 'throughput', target: target(e, false), concurrency: p.concurrency, warmupMs: 0, durationMs: warmMs }, 60_000);
     for (const e of [c.bare, c.kr, c.krTr]) {
       await gen.call({ op: 'stream', target: target(e, true), streams: 64, marker: FRAME_MARKER, warmBody: chatBody(e.model, false), maxMs: 60_000 }, 90_000);
     }

@@ -261,7 +261,8 @@ describe('prepared statements', () => {
     };
     try {
       for (let i = 0; i < 50; i++) assert.equal(s.keys.byHash(hash(1))?.id, 'k1');
-      for (let i = 0; i < 5; i++) s.requestLog.insertMany([logRow(), logRow()]);
+      // Every size exercises a different mix of the multi-row INSERT statements.
+      for (let i = 0; i <= 70; i++) s.requestLog.insertMany(Array.from({ length: i }, () => logRow()));
       s.keys.touch([{ id: 'k1', at: 5 }]);
       s.requestLog.recent({ limit: 5 });
       s.requestLog.usage({ by: 'provider', since: 0, until: 10_000 });
@@ -353,6 +354,31 @@ describe('request log repo', () => {
     for (let i = 1; i < ids.length; i++) assert.equal(ids[i], ids[i - 1]! + 1);
     assert.equal(requestLog.count(), 1000);
     assert.deepEqual(requestLog.insertMany([]), []);
+  });
+
+  it('insertMany returns, for every batch size, the id each row is stored under', () => {
+    const { requestLog } = open();
+    // Sizes around the multi-row statement sizes (32, 16, 8, 4, 2, 1) and their sums.
+    const sizes = [1, 2, 3, 7, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 256, 257];
+    let n = 0;
+    const expected = new Map<number, number>();
+    for (const size of sizes) {
+      const rows = Array.from({ length: size }, () => logRow({ latencyMs: n++, attempts: [{ target: 'p/m', status: 200, outcome: 'ok', reason: `r${n}`, latencyMs: n }] }));
+      const ids = requestLog.insertMany(rows);
+      assert.equal(ids.length, size);
+      ids.forEach((id, i) => expected.set(id, rows[i]!.latencyMs));
+      if (size === 17) {
+        // AUTOINCREMENT never reuses the ids of deleted newest rows; later batches still map exactly.
+        assert.equal(requestLog.deleteOlderThan(Number.MAX_SAFE_INTEGER), expected.size);
+        expected.clear();
+      }
+    }
+    const stored = requestLog.recent({ limit: 10_000 });
+    assert.equal(stored.length, expected.size);
+    for (const r of stored) {
+      assert.equal(r.latencyMs, expected.get(r.id), `row ${r.id} holds another row's data`);
+      assert.deepEqual(r.attempts, [{ target: 'p/m', status: 200, outcome: 'ok', reason: `r${r.latencyMs + 1}`, latencyMs: r.latencyMs + 1 }]);
+    }
   });
 
   it('insertMany is one transaction: a bad row rolls back the whole batch', () => {

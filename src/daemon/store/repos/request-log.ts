@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 import type { AttemptDto, UsageGroupBy } from '../../../shared/admin-types.js';
 import { KrouterError } from '../../../shared/errors.js';
 import { parseJson } from '../json-column.js';
-import type { RequestLogRepo, RequestLogRow, StoredLogRow, UsageAggregate } from '../types.js';
+import type { RequestLogRepo, StoredLogRow, UsageAggregate } from '../types.js';
+import { createLogInserter } from './request-log-insert.js';
 
 interface LogRecord {
   id: number;
@@ -24,48 +25,6 @@ interface LogRecord {
   total_tokens: number | null;
   cached_tokens: number | null;
   reasoning_tokens: number | null;
-}
-
-type InsertParams = [
-  time: number,
-  keyId: string | null,
-  clientIp: string,
-  route: string,
-  modelAsked: string | null,
-  target: string | null,
-  attempts: string,
-  status: number,
-  errorCode: string | null,
-  stream: number,
-  latencyMs: number,
-  ttfbMs: number | null,
-  promptTokens: number | null,
-  completionTokens: number | null,
-  totalTokens: number | null,
-  cachedTokens: number | null,
-  reasoningTokens: number | null,
-];
-
-function insertParams(r: RequestLogRow): InsertParams {
-  return [
-    r.time,
-    r.keyId,
-    r.clientIp,
-    r.route,
-    r.modelAsked,
-    r.target,
-    JSON.stringify(r.attempts),
-    r.status,
-    r.errorCode,
-    r.stream ? 1 : 0,
-    r.latencyMs,
-    r.ttfbMs,
-    r.promptTokens,
-    r.completionTokens,
-    r.totalTokens,
-    r.cachedTokens,
-    r.reasoningTokens,
-  ];
 }
 
 function attemptsColumn(text: string): AttemptDto[] {
@@ -149,11 +108,7 @@ interface UsageRecord {
 }
 
 export function createRequestLogRepo(db: Database.Database): RequestLogRepo {
-  const insert = db.prepare<InsertParams>(
-    `INSERT INTO request_log (time, key_id, client_ip, route, model_asked, target, attempts, status, error_code, stream,
-       latency_ms, ttfb_ms, prompt_tokens, completion_tokens, total_tokens, cached_tokens, reasoning_tokens)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const insertRows = createLogInserter(db);
   const recentAll = db.prepare<[number], LogRecord>(`${SELECT_LOG} ORDER BY l.id DESC LIMIT ?`);
   const recentBefore = db.prepare<[number, number], LogRecord>(`${SELECT_LOG} WHERE l.id < ? ORDER BY l.id DESC LIMIT ?`);
   const usage: Record<UsageGroupBy, Database.Statement<[number, number], UsageRecord>> = {
@@ -164,9 +119,7 @@ export function createRequestLogRepo(db: Database.Database): RequestLogRepo {
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM request_log');
   const deleteOlder = db.prepare<[number]>('DELETE FROM request_log WHERE time < ?');
 
-  const insertMany = db.transaction((rows: ReadonlyArray<RequestLogRow>): number[] =>
-    rows.map((r) => Number(insert.run(...insertParams(r)).lastInsertRowid)),
-  );
+  const insertMany = db.transaction(insertRows);
 
   return {
     insertMany: (rows) => (rows.length === 0 ? [] : insertMany(rows)),

@@ -5,8 +5,11 @@ import { insertMember, scanJson, spliceModel } from '../../src/daemon/api/json-s
 import type { Inbound } from '../../src/daemon/api/inbound.js';
 import { passthroughPayload } from '../../src/daemon/api/relay/passthrough.js';
 
+const scan = (text: string): ReturnType<typeof scanJson> => scanJson(Buffer.from(text), 128);
+
 function splice(text: string, model: string): string | null {
-  return spliceModel(text, scanJson(text, 128), (JSON.parse(text) as Record<string, unknown>)['model'], model);
+  const out = spliceModel(Buffer.from(text), scan(text), (JSON.parse(text) as Record<string, unknown>)['model'], model);
+  return out === null ? null : out.toString('utf8');
 }
 
 /** Re-serialises with random whitespace between tokens (JSON.stringify's own spacing is only one of the shapes clients send). */
@@ -28,8 +31,8 @@ function spaced(value: unknown, ws: string[]): string {
 describe('scanJson / spliceModel', () => {
   it('finds the top-level "model" string, not one nested or inside a string', () => {
     const text = '{"messages":[{"model":"inner","content":"\\"model\\":\\"no\\""}],"model":"outer","n":1}';
-    const scan = scanJson(text, 128);
-    assert.equal(text.slice(scan.modelStart, scan.modelEnd), '"outer"');
+    const found = scan(text);
+    assert.equal(Buffer.from(text).toString('utf8', found.modelStart, found.modelEnd), '"outer"');
     assert.equal(splice(text, 'mock/gpt-x'), '{"messages":[{"model":"inner","content":"\\"model\\":\\"no\\""}],"model":"mock/gpt-x","n":1}');
   });
 
@@ -59,11 +62,11 @@ describe('scanJson / spliceModel', () => {
   it('any object with any whitespace: splicing equals parsing, renaming and re-serialising (or declines, for escaped keys)', () => {
     fc.assert(
       fc.property(
-        fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }),
-        fc.string({ maxLength: 12 }),
+        fc.dictionary(fc.string({ maxLength: 8, unit: 'binary' }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }),
+        fc.string({ maxLength: 12, unit: 'binary' }),
         fc.nat(6),
         fc.array(fc.constantFrom('', ' ', '\n', '\t', '  \r\n'), { minLength: 1, maxLength: 5 }),
-        fc.string({ maxLength: 20 }),
+        fc.string({ maxLength: 20, unit: 'binary' }),
         (members, model, at, ws, renamed) => {
           const entries = Object.entries(members).filter(([k]) => k !== 'model');
           entries.splice(Math.min(at, entries.length), 0, ['model', model]);
@@ -79,33 +82,33 @@ describe('scanJson / spliceModel', () => {
   });
 
   it('insertMember puts a member first, in an empty object too', () => {
-    assert.equal(insertMember('{"model":"a"}', scanJson('{"model":"a"}', 128), 'stream_options', { include_usage: true }), '{"stream_options":{"include_usage":true},"model":"a"}');
-    assert.equal(insertMember(' { } ', scanJson(' { } ', 128), 'k', 1), ' {"k":1 } ');
+    assert.equal(insertMember(Buffer.from('{"model":"a"}'), scan('{"model":"a"}'), 'stream_options', { include_usage: true })?.toString(), '{"stream_options":{"include_usage":true},"model":"a"}');
+    assert.equal(insertMember(Buffer.from(' { } '), scan(' { } '), 'k', 1)?.toString(), ' {"k":1 } ');
   });
 });
 
 describe('passthroughPayload', () => {
   const inbound = (format: Inbound['format'], text: string, stream = false): Inbound => {
     const body = JSON.parse(text) as Record<string, unknown>;
-    return { format, text, scan: scanJson(text, 128), body, model: String(body['model']), stream, clientWantsUsage: false, passHeaders: {}, jsonArray: false, pivot: () => Promise.reject(new Error('unused')) };
+    return { format, raw: Buffer.from(text), scan: scan(text), body, model: String(body['model']), stream, clientWantsUsage: false, passHeaders: {}, jsonArray: false, pivot: () => Promise.reject(new Error('unused')) };
   };
 
-  it('renames the model in the client text, keeping its bytes otherwise', () => {
-    const text = '{ "model" : "combo",\n  "messages": [{"role":"user","content":"hi \\u00e9"}], "x_vendor": {"keep": true} }';
-    assert.equal(passthroughPayload(inbound('openai-chat', text), 'gpt-4o'), text.replace('"combo"', '"gpt-4o"'));
+  it('renames the model in the client text, keeping its bytes otherwise (multi-byte characters before the model too)', () => {
+    const text = '{ "system": "héllo 😀 \\"model\\"", "model" : "combo",\n  "messages": [{"role":"user","content":"hi \\u00e9"}], "x_vendor": {"keep": true} }';
+    assert.equal(passthroughPayload(inbound('openai-chat', text), 'gpt-4o').toString(), text.replace('"combo"', '"gpt-4o"'));
   });
 
   it('OpenAI chat streams get include_usage: inserted when absent, merged when the client sent stream_options', () => {
     const plain = passthroughPayload(inbound('openai-chat', '{"model":"c","stream":true}', true), 'm');
-    assert.deepEqual(JSON.parse(plain), { stream_options: { include_usage: true }, model: 'm', stream: true });
+    assert.deepEqual(JSON.parse(plain.toString()), { stream_options: { include_usage: true }, model: 'm', stream: true });
     const merged = passthroughPayload(inbound('openai-chat', '{"model":"c","stream":true,"stream_options":{"x":1}}', true), 'm');
-    assert.deepEqual(JSON.parse(merged), { model: 'm', stream: true, stream_options: { x: 1, include_usage: true } });
+    assert.deepEqual(JSON.parse(merged.toString()), { model: 'm', stream: true, stream_options: { x: 1, include_usage: true } });
   });
 
   it('falls back to re-serialising when splicing is not safe, and sends Gemini bodies as they came', () => {
     const escaped = '{"mod\\u0065l":"c","n":1}';
-    assert.deepEqual(JSON.parse(passthroughPayload(inbound('openai-chat', escaped), 'm')), { model: 'm', n: 1 });
+    assert.deepEqual(JSON.parse(passthroughPayload(inbound('openai-chat', escaped), 'm').toString()), { model: 'm', n: 1 });
     const gemini = '{"contents":[{"parts":[{"text":"hi"}]}]}';
-    assert.equal(passthroughPayload(inbound('gemini', gemini), 'gemini-2.5-pro'), gemini);
+    assert.equal(passthroughPayload(inbound('gemini', gemini), 'gemini-2.5-pro').toString(), gemini);
   });
 });

@@ -70,7 +70,7 @@ export interface Inbound {
   format: FormatId;
   body: Record<string, unknown>;
   /** The body as the client sent it, and where its members are (for splicing instead of re-serialising). */
-  text: string;
+  raw: Buffer;
   scan: JsonScan;
   model: string;
   stream: boolean;

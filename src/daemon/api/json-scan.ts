@@ -1,8 +1,11 @@
 /**
- * One pass over a JSON text that checks its nesting depth and notes where
- * the top-level "model" string sits, so that a pass-through request can have
- * its model renamed by splicing the text instead of re-serialising the whole
- * body (a long conversation is hundreds of kilobytes).
+ * One pass over a JSON body's bytes that checks its nesting depth and notes
+ * where the top-level "model" string sits, so that a pass-through request can
+ * have its model renamed by splicing the bytes instead of re-serialising the
+ * whole body (a long conversation is hundreds of kilobytes). Bytes, not text:
+ * every character JSON structure uses is ASCII, and UTF-8 never puts an
+ * ASCII byte inside a multi-byte character, so offsets are byte offsets the
+ * splice can cut at.
  */
 
 export interface JsonScan {
@@ -29,20 +32,20 @@ function isSpace(c: number): boolean {
  * length when it never closes). indexOf jumps along the string natively; a
  * quote counts when an even number of backslashes precedes it.
  */
-function stringEnd(text: string, open: number): number {
+function stringEnd(text: Buffer, open: number): number {
   let from = open + 1;
   for (;;) {
-    const q = text.indexOf('"', from);
+    const q = text.indexOf(QUOTE, from);
     if (q < 0) return text.length;
     let b = q - 1;
-    while (text.charCodeAt(b) === BACKSLASH) b--;
+    while (text[b] === BACKSLASH) b--;
     if ((q - 1 - b) % 2 === 0) return q;
     from = q + 1;
   }
 }
 
 /** Scans `text` (assumed to be the JSON that JSON.parse will judge; an invalid text is refused there). */
-export function scanJson(text: string, maxDepth: number): JsonScan {
+export function scanJson(text: Buffer, maxDepth: number): JsonScan {
   const out: JsonScan = { tooDeep: false, modelStart: -1, modelEnd: -1, objectStart: -1, escapedKey: false };
   let depth = 0;
   /** At depth 1, the next string is a member name. */
@@ -51,17 +54,17 @@ export function scanJson(text: string, maxDepth: number): JsonScan {
   let modelValueNext = false;
   const n = text.length;
   for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
+    const c = text[i]!;
     if (c === QUOTE) {
       const start = i;
       i = stringEnd(text, i);
       if (depth !== 1) continue;
       if (keyNext) {
         keyNext = false;
-        const escaped = text.slice(start + 1, i).includes('\\');
+        const escaped = text.subarray(start + 1, i).includes(BACKSLASH);
         if (escaped) out.escapedKey = true;
         // "model" is 5 characters: the closing quote sits 6 after the opening one.
-        modelValueNext = !escaped && i - start === 6 && text.startsWith('model', start + 1);
+        modelValueNext = !escaped && i - start === 6 && text[start + 1] === 0x6d && text.toString('latin1', start + 1, i) === 'model';
         // a later "model" member replaces an earlier one (JSON.parse keeps the last)
         if (modelValueNext) out.modelStart = out.modelEnd = -1;
       } else if (modelValueNext) {
@@ -90,13 +93,13 @@ export function scanJson(text: string, maxDepth: number): JsonScan {
 }
 
 /**
- * The body text with its top-level "model" replaced by `model`, or null when
- * the scan cannot vouch for the position (the caller then re-serialises).
- * `current` is the parsed value of "model", checked against the text found.
+ * The body with its top-level "model" replaced by `model`, or null when the
+ * scan cannot vouch for the position (the caller then re-serialises).
+ * `current` is the parsed value of "model", checked against the bytes found.
  */
-export function spliceModel(text: string, scan: JsonScan, current: unknown, model: string): string | null {
+export function spliceModel(text: Buffer, scan: JsonScan, current: unknown, model: string): Buffer | null {
   if (scan.escapedKey || scan.modelStart < 0 || typeof current !== 'string') return null;
-  const found = text.slice(scan.modelStart, scan.modelEnd);
+  const found = text.toString('utf8', scan.modelStart, scan.modelEnd);
   if (found !== JSON.stringify(current)) {
     // the client wrote it with escapes; make sure they spell the same name
     try {
@@ -105,15 +108,15 @@ export function spliceModel(text: string, scan: JsonScan, current: unknown, mode
       return null;
     }
   }
-  return text.slice(0, scan.modelStart) + JSON.stringify(model) + text.slice(scan.modelEnd);
+  return Buffer.concat([text.subarray(0, scan.modelStart), Buffer.from(JSON.stringify(model)), text.subarray(scan.modelEnd)]);
 }
 
-/** The body text with `"name":value,` inserted as the object's first member (the caller knows `name` is absent). */
-export function insertMember(text: string, scan: JsonScan, name: string, value: unknown): string | null {
+/** The body with `"name":value,` inserted as the object's first member (the caller knows `name` is absent). */
+export function insertMember(text: Buffer, scan: JsonScan, name: string, value: unknown): Buffer | null {
   if (scan.escapedKey || scan.objectStart < 0) return null;
   const at = scan.objectStart + 1;
   let rest = at;
-  while (rest < text.length && isSpace(text.charCodeAt(rest))) rest++;
-  const sep = text.charCodeAt(rest) === 0x7d ? '' : ',';
-  return `${text.slice(0, at)}${JSON.stringify(name)}:${JSON.stringify(value)}${sep}${text.slice(at)}`;
+  while (rest < text.length && isSpace(text[rest]!)) rest++;
+  const sep = text[rest] === 0x7d ? '' : ',';
+  return Buffer.concat([text.subarray(0, at), Buffer.from(`${JSON.stringify(name)}:${JSON.stringify(value)}${sep}`), text.subarray(at)]);
 }

@@ -46,31 +46,30 @@ function firstNonSpace(b: Buffer): number {
   return -1;
 }
 
-/** A parsed JSON object body with its text and what the scan found in it (see json-scan.ts). */
+/** A parsed JSON object body with its bytes and what the scan found in them (see json-scan.ts). */
 export interface JsonBody {
   value: Record<string, unknown>;
-  text: string;
+  raw: Buffer;
   scan: JsonScan;
 }
 
 /** Parses a JSON object body, refusing too-deep nesting before parsing it. */
 export function parseJsonBody(body: Buffer): JsonBody {
   if (body.length === 0) throw new KrouterError('invalid_json', 'The request body is empty: send a JSON object.');
-  const text = body.toString('utf8');
-  const scan = scanJson(text, MAX_JSON_DEPTH);
+  const scan = scanJson(body, MAX_JSON_DEPTH);
   if (scan.tooDeep) {
     throw new KrouterError('invalid_json', `The request body nests JSON deeper than ${MAX_JSON_DEPTH} levels; flatten it.`);
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(body.toString('utf8'));
   } catch (e) {
     throw new KrouterError('invalid_json', `The request body is not valid JSON (${(e as Error).message}). Send a JSON object with Content-Type: application/json.`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new KrouterError('invalid_json', 'The request body must be a JSON object ({…}), not an array or a scalar.');
   }
-  return { value: value as Record<string, unknown>, text, scan };
+  return { value: value as Record<string, unknown>, raw: body, scan };
 }
 
 export function parseJsonObject(body: Buffer): Record<string, unknown> {
@@ -79,5 +78,5 @@ export function parseJsonObject(body: Buffer): Record<string, unknown> {
 
 /** Does the text nest brackets (outside strings) deeper than `max`? */
 export function jsonDepthExceeds(text: string, max: number): boolean {
-  return scanJson(text, max).tooDeep;
+  return scanJson(Buffer.from(text, 'utf8'), max).tooDeep;
 }

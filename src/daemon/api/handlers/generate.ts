@@ -87,7 +87,7 @@ export async function handleGenerate(ctx: RequestContext, route: Route, json: Js
     const inbound: Inbound = {
       format: route.format,
       body,
-      text: json.text,
+      raw: json.raw,
       scan: json.scan,
       model,
       stream,

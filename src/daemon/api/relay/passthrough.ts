@@ -84,15 +84,15 @@ export async function passthroughAttempt(
 /**
  * The client's body for a same-format target: as sent but for the model name
  * (Gemini names it in the URL) and, for OpenAI chat streams, krouter's
- * include_usage. Spliced into the client's text where the scan vouches for
+ * include_usage. Spliced into the client's bytes where the scan vouches for
  * the position, re-serialised otherwise.
  */
-export function passthroughPayload(inbound: Inbound, model: string): string {
-  const { text, scan, body } = inbound;
+export function passthroughPayload(inbound: Inbound, model: string): string | Buffer {
+  const { raw, scan, body } = inbound;
   const wantUsage = inbound.format === 'openai-chat' && inbound.stream;
-  if (inbound.format === 'gemini') return text;
+  if (inbound.format === 'gemini') return raw;
   if (!wantUsage || body['stream_options'] === undefined) {
-    let out = spliceModel(text, scan, body['model'], model);
+    let out = spliceModel(raw, scan, body['model'], model);
     if (out !== null && wantUsage) {
       // inserted first, so the offsets of the scan (model and after) are not needed again
       out = insertMember(out, scan, 'stream_options', { include_usage: true });

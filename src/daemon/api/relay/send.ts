@@ -47,7 +47,7 @@ export async function sendAttempt(
   provider: ProviderEntry,
   adapter: ProviderAdapter,
   url: string,
-  payload: string,
+  payload: string | Buffer,
   stream: boolean,
   extraHeaders: Readonly<Record<string, string>>,
   abort: ClientAbort,

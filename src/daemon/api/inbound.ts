@@ -80,7 +80,8 @@ export interface Inbound {
   passHeaders: Readonly<Record<string, string>>;
   /** Write the stream as one JSON array instead of SSE (Gemini without alt=sse). */
   jsonArray: boolean;
-  pivot: () => Promise<PivotRequest>;
+  /** Decoded once, on first call (synchronously once the codec is loaded; throws InvalidRequest/UnsupportedContent). */
+  pivot: () => PivotRequest | Promise<PivotRequest>;
 }
 
 export const ROUTES_HELP = 'POST /v1/chat/completions, /v1/responses, /v1/messages, /v1/messages/count_tokens, /v1/embeddings, /v1beta/models/{model}:generateContent|streamGenerateContent; GET /v1/models';

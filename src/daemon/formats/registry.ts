@@ -13,6 +13,12 @@ const loaders: Record<FormatId, () => Promise<FormatCodec>> = {
 
 const loaded = new Map<FormatId, FormatCodec>();
 
+/** The codec if it is loaded already (the hot path then skips a promise per use). */
+export function loadedCodec(id: FormatId): FormatCodec | undefined {
+  return loaded.get(id);
+}
+
+/** A codec, loading it on first use. */
 export async function codecFor(id: FormatId): Promise<FormatCodec> {
   let c = loaded.get(id);
   if (!c) {

@@ -1,7 +1,7 @@
 import { KrouterError } from '../../../shared/errors.js';
 import { NO_USAGE } from '../../formats/openai-chat/usage.js';
-import { InvalidRequest, UnsupportedContent, type PivotRequest } from '../../formats/pivot/types.js';
-import { codecFor } from '../../formats/registry.js';
+import { InvalidRequest, UnsupportedContent, type FormatCodec, type PivotRequest } from '../../formats/pivot/types.js';
+import { codecFor, loadedCodec } from '../../formats/registry.js';
 import { adapterFor, type ProviderAdapter } from '../../providers/adapter.js';
 import { baseOf } from '../../providers/provider-util.js';
 import { resolvePlan } from '../../routing/resolve.js';
@@ -82,7 +82,8 @@ export async function handleGenerate(ctx: RequestContext, route: Route, json: Js
         `The model "${model.slice(0, 200)}" is neither a combo nor provider/model of a configured provider. GET /v1/models lists what this krouter serves; an operator adds providers with \`krouter providers add\` and combos with \`krouter combos set\`.`,
       );
     }
-    let pivot: Promise<PivotRequest> | null = null;
+    let pivot: PivotRequest | Promise<PivotRequest> | null = null;
+    const decode = (c: FormatCodec): PivotRequest => c.decodeRequest(route.format === 'gemini' ? { ...body, model, stream } : body);
     const streamOpts = body['stream_options'];
     const inbound: Inbound = {
       format: route.format,
@@ -94,7 +95,13 @@ export async function handleGenerate(ctx: RequestContext, route: Route, json: Js
       clientWantsUsage: streamOpts !== null && typeof streamOpts === 'object' && (streamOpts as Record<string, unknown>)['include_usage'] === true,
       passHeaders: passHeaders(ctx, route.format),
       jsonArray: route.jsonArray === true,
-      pivot: () => (pivot ??= codecFor(route.format).then((c) => c.decodeRequest(route.format === 'gemini' ? { ...body, model, stream } : body))),
+      pivot: () => {
+        if (pivot === null) {
+          const codec = loadedCodec(route.format);
+          pivot = codec ? decode(codec) : codecFor(route.format).then(decode);
+        }
+        return pivot;
+      },
     };
     const result = await runPlan(ctx.services, plan, ctx.abort, (target, provider, abort) => {
       const adapter = adapterFor(provider.type);

@@ -1,6 +1,6 @@
 import type { Usage } from '../../formats/openai-chat/usage.js';
 import type { FormatCodec, PivotRequest, PivotUsage, StreamEvent } from '../../formats/pivot/types.js';
-import { codecFor } from '../../formats/registry.js';
+import { codecFor, loadedCodec } from '../../formats/registry.js';
 import { parseEvent, splitEvents } from '../../formats/sse-framer.js';
 import type { ProviderAdapter } from '../../providers/adapter.js';
 import { errorDetail } from '../../routing/classify.js';
@@ -42,8 +42,10 @@ export async function translateAttempt(
   url: string,
   abort: ClientAbort,
 ): Promise<AttemptOutcome> {
-  const pivot = await inbound.pivot();
-  const [inCodec, outCodec] = await Promise.all([codecFor(inbound.format), codecFor(adapter.format)]);
+  const pending = inbound.pivot();
+  const pivot = pending instanceof Promise ? await pending : pending;
+  const inCodec = loadedCodec(inbound.format) ?? (await codecFor(inbound.format));
+  const outCodec = loadedCodec(adapter.format) ?? (await codecFor(adapter.format));
   const req: PivotRequest = { ...pivot, model: target.model, stream: inbound.stream };
   const payload = JSON.stringify(outCodec.encodeRequest(req));
 

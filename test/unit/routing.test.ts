@@ -60,6 +60,31 @@ describe('parseTargetRef / nameProblem', () => {
 });
 
 describe('resolvePlan', () => {
+  it('reuses the plan of a fixed combo until the catalog changes generation, never a round-robin one', () => {
+    const combos = new Map<string, FakeCombo>([
+      ['c', { name: 'c', strategy: 'fallback', targets: ['a/x', 'b/y'] }],
+      ['rr', { name: 'rr', strategy: 'round-robin', targets: ['a/x', 'b/y'] }],
+    ]);
+    const cat = { generation: 1, combo: (n: string) => combos.get(n), provider: (n: string) => ({ name: n }) };
+    const catalog = cat as unknown as Catalog;
+    const first = resolvePlan('c', catalog, noTurn);
+    assert.equal(resolvePlan('c', catalog, noTurn), first, 'same generation: the same plan object');
+    combos.set('c', { name: 'c', strategy: 'fallback', targets: ['b/y', 'a/x'] });
+    cat.generation = 2;
+    assert.deepEqual(
+      resolvePlan('c', catalog, noTurn)?.targets.map((t) => t.id),
+      ['b/y', 'a/x'],
+      'a reload (new generation) is seen at once',
+    );
+    let turn = 0;
+    const next = (): number => turn++;
+    assert.deepEqual(
+      [resolvePlan('rr', catalog, next), resolvePlan('rr', catalog, next)].map((pl) => pl?.targets[0]?.id),
+      ['a/x', 'b/y'],
+      'round-robin plans rotate on every call',
+    );
+  });
+
   it('provider/model resolves to one direct target', () => {
     const cat = fakeCatalog(['openai'], {});
     assert.deepEqual(resolvePlan('openai/gpt-4o', cat, noTurn), {

@@ -54,11 +54,34 @@ function row(n: number, over: Partial<RequestLogRow> = {}): RequestLogRow {
 }
 
 function writer(bus: EventBus, opts: Partial<RequestLogWriterOptions> = {}, keyName: (id: string | null) => string | null = (id) => (id === 'k1' ? 'alice' : null)): RequestLogWriter {
-  // A long interval: the tests flush explicitly or by row count, never by timer.
+  // A long interval: the tests flush explicitly or by row count (each test's synchronous part ends before any timer).
   return new RequestLogWriter(store.requestLog, bus, logger(), { flushIntervalMs: 60_000, flushRows: 256, persist: true, ...opts }, keyName);
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls (bounded) until `n` rows are stored; false if they never are. */
+async function storedWithin(n: number, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(10)) if (store.requestLog.count() >= n) return true;
+  return store.requestLog.count() >= n;
+}
+
 describe('RequestLogWriter', () => {
+  it('writes a short queue soon, and lets a long one wait for more rows (up to flushIntervalMs)', async () => {
+    const w = writer(new EventBus(), { flushIntervalMs: 60_000, flushRows: 1_000 });
+    for (let i = 0; i < 3; i++) w.push(row(i));
+    assert.equal(store.requestLog.count(), 0);
+    assert.ok(await storedWithin(3, 5_000), 'a few rows are written long before flushIntervalMs');
+
+    const w2 = writer(new EventBus(), { flushIntervalMs: 1_500, flushRows: 1_000 });
+    for (let i = 0; i < 100; i++) w2.push(row(i));
+    await sleep(100);
+    assert.equal(store.requestLog.count(), 3, 'a long queue is not written at the short delay');
+    assert.ok(await storedWithin(103, 10_000), 'but no later than its oldest row waited flushIntervalMs');
+    w.close();
+    w2.close();
+  });
+
   it('gives every row the id it is stored under, in push order, across a size flush and an explicit one', () => {
     const w = writer(new EventBus());
     const assigned: Array<[RequestLogRow, number]> = [];

@@ -3,6 +3,10 @@ import type { EventBus } from './event-bus.js';
 import { toLogEntryDto } from './log-entry.js';
 import type { Logger } from './logger.js';
 
+/** A queue this short is written after QUICK_FLUSH_MS; a longer one waits for more rows (see #onTimer). */
+const QUICK_FLUSH_MS = 10;
+const QUICK_FLUSH_ROWS = 64;
+
 export interface RequestLogWriterOptions {
   flushIntervalMs: number;
   flushRows: number;
@@ -20,6 +24,7 @@ export class RequestLogWriter {
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   #nextVolatileId = -1;
+  #firstQueuedAt = 0;
   readonly #assigned: Array<(row: RequestLogRow, id: number) => void> = [];
 
   constructor(
@@ -35,10 +40,28 @@ export class RequestLogWriter {
     this.#queue.push(row);
     if (this.#queue.length >= this.opts.flushRows) this.flush();
     else if (this.#timer === null) {
-      this.#timer = setTimeout(() => this.flush(), this.opts.flushIntervalMs);
-      this.#timer.unref();
+      this.#firstQueuedAt = Date.now();
+      this.#arm(Math.min(QUICK_FLUSH_MS, this.opts.flushIntervalMs));
     }
   }
+
+  #arm(ms: number): void {
+    this.#timer = setTimeout(this.#onTimer, ms);
+    this.#timer.unref();
+  }
+
+  /**
+   * A short queue is written soon (QUICK_FLUSH_MS): at low traffic a write is
+   * a few rows, a pause no request notices. A long one waits for flushRows or
+   * for its oldest row to reach flushIntervalMs: under load rows go in large
+   * batches, which cost less per row.
+   */
+  readonly #onTimer = (): void => {
+    this.#timer = null;
+    const waited = Date.now() - this.#firstQueuedAt;
+    if (this.#queue.length <= QUICK_FLUSH_ROWS || waited >= this.opts.flushIntervalMs) this.flush();
+    else this.#arm(this.opts.flushIntervalMs - waited);
+  };
 
   /** Calls `fn` with each row and the log id it was given (debug capture pairs its bodies with the entry this way). */
   onAssigned(fn: (row: RequestLogRow, id: number) => void): void {

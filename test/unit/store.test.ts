@@ -413,6 +413,24 @@ describe('request log repo', () => {
     assert.deepEqual(older[0], { ...logRow({ keyId: 'k1', attempts, stream: true, promptTokens: 5 }), id: ids[0], keyName: 'alice' });
   });
 
+  it('attempts read back as written: a lone successful attempt is stored as its latency, anything else as JSON', () => {
+    const { requestLog } = open();
+    const served = [{ target: 'p/m', status: 200, outcome: 'ok' as const, reason: 'ok', latencyMs: 7 }];
+    const fellBack = [{ target: 'p/x', status: 503, outcome: 'transient' as const, reason: 'HTTP 503', latencyMs: 2 }, { target: 'p/m', status: 200, outcome: 'ok' as const, reason: 'ok', latencyMs: 9 }];
+    const otherTarget = [{ target: 'p/other', status: 200, outcome: 'ok' as const, reason: 'ok', latencyMs: 4 }];
+    const rows = [logRow({ attempts: served }), logRow({ attempts: fellBack }), logRow({ attempts: otherTarget }), logRow({ attempts: [], target: null, status: 404 })];
+    const ids = requestLog.insertMany(rows);
+    const stored = new Database(dbPath, { readonly: true });
+    try {
+      const text = stored.prepare('SELECT attempts FROM request_log WHERE id = ?').pluck();
+      assert.deepEqual(ids.map((id) => text.get(id)), ['7', JSON.stringify(fellBack), JSON.stringify(otherTarget), '[]']);
+    } finally {
+      stored.close();
+    }
+    const back = new Map(requestLog.recent({ limit: 10 }).map((r) => [r.id, r.attempts]));
+    ids.forEach((id, i) => assert.deepEqual(back.get(id), rows[i]!.attempts));
+  });
+
   it('usage groups by key, model and provider with the right sums', () => {
     const { requestLog, keys } = open();
     keys.insert({ id: 'k1', name: 'alice', prefix: 'p', hash: hash(1), createdAt: 1 });

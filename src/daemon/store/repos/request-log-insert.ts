@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { RequestLogRow } from '../types.js';
+import { encodeAttempts } from './attempts-column.js';
 
 const COLUMNS = [
   'time',
@@ -39,7 +40,7 @@ function fill(out: unknown[], at: number, r: RequestLogRow): void {
   out[at + 3] = r.route;
   out[at + 4] = r.modelAsked;
   out[at + 5] = r.target;
-  out[at + 6] = r.attempts.length === 0 ? '[]' : JSON.stringify(r.attempts);
+  out[at + 6] = encodeAttempts(r.attempts, r);
   out[at + 7] = r.status;
   out[at + 8] = r.errorCode;
   out[at + 9] = r.stream ? 1 : 0;

@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { AttemptDto, UsageGroupBy } from '../../../shared/admin-types.js';
-import { KrouterError } from '../../../shared/errors.js';
-import { parseJson } from '../json-column.js';
+import type { UsageGroupBy } from '../../../shared/admin-types.js';
+import { decodeAttempts } from './attempts-column.js';
 import type { RequestLogRepo, StoredLogRow, UsageAggregate } from '../types.js';
 import { createLogInserter } from './request-log-insert.js';
 
@@ -27,18 +26,6 @@ interface LogRecord {
   reasoning_tokens: number | null;
 }
 
-function attemptsColumn(text: string): AttemptDto[] {
-  const value = parseJson(text, 'request_log.attempts');
-  if (!Array.isArray(value)) {
-    throw new KrouterError('store_unavailable', 'The database column request_log.attempts holds invalid data (expected an array).', {
-      status: 500,
-      details: { reason: 'corrupt_column', column: 'request_log.attempts' },
-    });
-  }
-  // Written only by insertMany from typed AttemptDto values.
-  return value as AttemptDto[];
-}
-
 function toRow(r: LogRecord): StoredLogRow {
   return {
     id: r.id,
@@ -49,7 +36,7 @@ function toRow(r: LogRecord): StoredLogRow {
     route: r.route,
     modelAsked: r.model_asked,
     target: r.target,
-    attempts: attemptsColumn(r.attempts),
+    attempts: decodeAttempts(r.attempts, { target: r.target, status: r.status }),
     status: r.status,
     errorCode: r.error_code,
     stream: r.stream !== 0,

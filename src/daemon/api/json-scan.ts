@@ -44,6 +44,12 @@ function stringEnd(text: Buffer, open: number): number {
   }
 }
 
+/** A backslash among text[from..to) (a member name: short, so a plain loop, no Buffer view). */
+function hasBackslash(text: Buffer, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if (text[k] === BACKSLASH) return true;
+  return false;
+}
+
 /** Scans `text` (assumed to be the JSON that JSON.parse will judge; an invalid text is refused there). */
 export function scanJson(text: Buffer, maxDepth: number): JsonScan {
   const out: JsonScan = { tooDeep: false, modelStart: -1, modelEnd: -1, objectStart: -1, escapedKey: false };
@@ -61,7 +67,7 @@ export function scanJson(text: Buffer, maxDepth: number): JsonScan {
       if (depth !== 1) continue;
       if (keyNext) {
         keyNext = false;
-        const escaped = text.subarray(start + 1, i).includes(BACKSLASH);
+        const escaped = hasBackslash(text, start + 1, i);
         if (escaped) out.escapedKey = true;
         // "model" is 5 characters: the closing quote sits 6 after the opening one.
         modelValueNext = !escaped && i - start === 6 && text[start + 1] === 0x6d && text.toString('latin1', start + 1, i) === 'model';

@@ -38,7 +38,7 @@ function destinationOf(url: string): Destination {
   let d = destinations.get(url);
   if (d === undefined) {
     const u = new URL(url);
-    if (u.username !== '' || u.password !== '') throw new TypeError('an upstream URL must not carry credentials');
+    if (u.username !== '' || u.password !== '') throw new TypeError('The provider base URL carries a user or password, which krouter never sends: re-add the provider without them (the secret goes in --api-key).');
     d = { origin: u.origin, path: `${u.pathname}${u.search}` };
     if (destinations.size >= MAX_DESTINATIONS) destinations.clear();
     destinations.set(url, d);

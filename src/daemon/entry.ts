@@ -8,13 +8,13 @@ import { startDaemon } from './main.js';
  * short-lived request objects (alive across two scavenges) into the old
  * space; V8's default growing factor (up to 4x the live size) lets that
  * garbage pile up to ~60 MiB of old space over a ~20 MiB live set before the
- * next mark-compact. 2x the live size keeps the peak near 37 MiB (bench: RSS
- * under load ~185 -> ~135 MiB with the smaller SQLite cache) for ~+5% CPU per
- * request; 1.5x (peak ~26 MiB) cost ~+10%. Read by V8 at
- * every GC, so setting it here (not on the command line) works. An operator's
- * own --heap-growing-percent (node flag or NODE_OPTIONS) wins.
+ * next mark-compact. 1.75x the live size keeps the peak RSS under load near
+ * 126-133 MiB (bench, with the smaller SQLite cache; ~140 at 2x, ~185 at the
+ * default) for ~2-3% more CPU per request than 2x; 1.5x cost ~+10%. Read by
+ * V8 at every GC, so setting it here (not on the command line) works. An
+ * operator's own --heap-growing-percent (node flag or NODE_OPTIONS) wins.
  */
-const HEAP_GROWING_PERCENT = 100;
+const HEAP_GROWING_PERCENT = 75;
 if (![...process.execArgv, process.env['NODE_OPTIONS'] ?? ''].some((a) => a.includes('--heap-growing-percent') || a.includes('--heap_growing_percent'))) {
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }

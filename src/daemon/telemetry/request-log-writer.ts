@@ -16,8 +16,10 @@ export interface RequestLogWriterOptions {
 
 /**
  * Batches request-log rows off the hot path: a request only pushes to an
- * array; rows are written in one transaction every flushIntervalMs or as soon
- * as flushRows are waiting, then published on the bus with their ids.
+ * array; rows are written in one transaction as soon as flushRows are
+ * waiting, after QUICK_FLUSH_MS while the queue is short, and at the latest
+ * when the oldest has waited flushIntervalMs; then published on the bus with
+ * their ids.
  */
 export class RequestLogWriter {
   #queue: RequestLogRow[] = [];

@@ -23,7 +23,8 @@ export interface JsonScan {
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
-function isSpace(c: number): boolean {
+/** JSON's insignificant whitespace: space, line feed, carriage return, tab. */
+export function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { KrouterError } from '../../shared/errors.js';
-import { scanJson, type JsonScan } from './json-scan.js';
+import { isSpace, scanJson, type JsonScan } from './json-scan.js';
 import { readCappedBuffer } from './relay/write.js';
 
 /** Deeper JSON than this is refused before parsing: nothing legitimate nests so far, and deep input is a stack-exhaustion vector. */
@@ -39,10 +39,7 @@ export function checkJsonContentType(req: IncomingMessage, body: Buffer): void {
 }
 
 function firstNonSpace(b: Buffer): number {
-  for (let i = 0; i < b.length; i++) {
-    const c = b[i]!;
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return c;
-  }
+  for (let i = 0; i < b.length; i++) if (!isSpace(b[i]!)) return b[i]!;
   return -1;
 }
 

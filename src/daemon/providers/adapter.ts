@@ -37,7 +37,7 @@ export function adapterFor(type: ProviderType): ProviderAdapter {
 const fixedHeaders = new WeakMap<ProviderEntry, Record<string, string>>();
 
 /** A provider's configured extra headers, then the adapter's credentials (lower-cased names; shared: do not modify). */
-export function providerHeaders(p: ProviderEntry, adapter: ProviderAdapter): Readonly<Record<string, string>> {
+function providerHeaders(p: ProviderEntry, adapter: ProviderAdapter): Readonly<Record<string, string>> {
   let h = fixedHeaders.get(p);
   if (h === undefined) {
     h = {};
@@ -49,7 +49,7 @@ export function providerHeaders(p: ProviderEntry, adapter: ProviderAdapter): Rea
   return h;
 }
 
-/** `extra`, then the provider's configured headers and credentials (which win). */
-export function upstreamHeaders(p: ProviderEntry, adapter: ProviderAdapter, extra: Record<string, string>): Record<string, string> {
-  return { ...extra, ...providerHeaders(p, adapter) };
+/** A new header object: the `extra` objects in order, then the provider's configured headers and credentials (which win). */
+export function upstreamHeaders(p: ProviderEntry, adapter: ProviderAdapter, ...extra: ReadonlyArray<Readonly<Record<string, string>>>): Record<string, string> {
+  return Object.assign({}, ...extra, providerHeaders(p, adapter));
 }

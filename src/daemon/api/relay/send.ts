@@ -1,6 +1,6 @@
 import type { ProviderEntry } from '../../routing/catalog.js';
 import type { ProviderAdapter } from '../../providers/adapter.js';
-import { providerHeaders } from '../../providers/adapter.js';
+import { upstreamHeaders } from '../../providers/adapter.js';
 import type { UpstreamResponse } from '../../upstream/dispatcher.js';
 import type { ClientAbort } from '../client-abort.js';
 import type { RequestContext } from '../context.js';
@@ -23,20 +23,6 @@ export const ERROR_BODY_CAP = 64 * 1024;
 export type Sent = { kind: 'stream'; up: UpstreamResponse; timer: StreamTimer } | { kind: 'whole'; body: Buffer };
 
 /**
- * Headers of one upstream request, built in one object: the client's
- * forwardable ones (content type, accept, user agent), then `extra` (e.g.
- * anthropic-beta passed through), then the provider's configured headers and
- * credentials, which win.
- */
-function requestHeaders(ctx: RequestContext, provider: ProviderEntry, adapter: ProviderAdapter, stream: boolean, extra: Readonly<Record<string, string>>): Record<string, string> {
-  const h = baseRequestHeaders(ctx, stream ? 'text/event-stream' : 'application/json');
-  for (const name in extra) h[name] = extra[name]!;
-  const fixed = providerHeaders(provider, adapter);
-  for (const name in fixed) h[name] = fixed[name]!;
-  return h;
-}
-
-/**
  * Sends one attempt upstream and sorts out everything that is not a usable
  * 2xx: network errors, error statuses (a client error is written to the client
  * in its own format by `onClientError`), a stream that is not SSE, a whole
@@ -53,7 +39,8 @@ export async function sendAttempt(
   abort: ClientAbort,
   onClientError: (status: number, text: string, contentType: string) => void,
 ): Promise<Sent | AttemptOutcome> {
-  const headers = requestHeaders(ctx, provider, adapter, stream, extraHeaders);
+  // The client's forwardable headers, then e.g. anthropic-beta passed through, then the provider's own (which win).
+  const headers = upstreamHeaders(provider, adapter, baseRequestHeaders(ctx, stream ? 'text/event-stream' : 'application/json'), extraHeaders);
   const { upstream } = ctx.services;
   if (!stream) {
     let whole;

@@ -102,10 +102,14 @@ export interface KrouterOptions {
   log: boolean;
   /** Node flags for the daemon (e.g. --cpu-prof in profiling mode). */
   nodeArgs?: string[];
+  /** Extra config.json sections (bench --config); with `log: false` its {"enabled": false} wins over them. */
+  config?: Record<string, Record<string, unknown>>;
 }
 
 export async function startKrouter(o: KrouterOptions): Promise<Krouter> {
-  const { home, socket } = newHome(o.log ? undefined : { log: { enabled: false } });
+  const extra = o.config ?? {};
+  const config = o.log ? extra : { ...extra, log: { ...extra['log'], enabled: false } };
+  const { home, socket } = newHome(Object.keys(config).length === 0 ? undefined : config);
   let child: ChildProcess | null = null;
   try {
     const d = await spawnDaemon(home, socket, o.nodeArgs ?? []);

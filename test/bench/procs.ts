@@ -117,8 +117,8 @@ export async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<v
 }
 
 /** Spawns `node script` and waits (bounded) for it to print `LISTENING <port>`. */
-export async function spawnListening(name: string, script: string, env: Record<string, string>, timeoutMs = 10_000): Promise<Proc> {
-  const child = spawn(process.execPath, [script], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+export async function spawnListening(name: string, script: string, env: Record<string, string>, nodeArgs: string[] = [], timeoutMs = 10_000): Promise<Proc> {
+  const child = spawn(process.execPath, [...nodeArgs, script], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   trackPid(child.pid);
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-20_000)));

@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { coldDaemonCommand, COMBO_PASS, COMBO_TRANSLATE, prepareColdHome, REPO_ROOT, startKrouter, type ColdHome, type Krouter } from './krouter-setup.js';
 import { coldStart, cpuPlan, fetchJson, ForeignCpu, freePort, killAllSync, pin, procTicks, RssSampler, rssKb, sleep, spawnListening, TICKS_PER_SEC, trackPid, untrackPid, waitQuiet, type CpuPlan, type Proc } from './procs.js';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './profile-summary.js';
-import { FRAME_MARKER, type LatencyResult, type LoadOp, type LoadReply, type LoadResult, type LoadTarget, type MockStats, type StreamResult, type ThroughputResult } from './protocol.js';
+import { FRAME_MARKER, type LatencyResult, type LoadOp, type LoadReply, type LoadResult, type LoadTarget, type MockStats, type StreamResult, type ThroughputOp, type ThroughputResult } from './protocol.js';
 import { median, slope, spread, type Spread } from './stats.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -48,14 +48,16 @@ interface Params {
   pin: boolean;
   /** Extra node flags for the krouter daemons under test (experiments: `--node-args "--max-semi-space-size=4"`). */
   nodeArgs: string[];
+  /** Extra config.json sections for the krouter daemons under test (experiments: `--config '{"log":{"flushRows":1024}}'`). */
+  config: Record<string, Record<string, unknown>>;
   only: Phase[];
 }
 
 function parseArgs(argv: string[]): Params {
   const quick = argv.includes('--quick');
   const p: Params = quick
-    ? { mode: 'quick', trials: 3, latencyCount: 3000, latencyWarmup: 200, concurrency: 32, tpWarmupMs: 500, tpDurationMs: 2000, streams: 256, chunks: 50, intervalMs: 20, soakSec: 15, profile: false, pin: true, nodeArgs: [], only: [...PHASES] }
-    : { mode: 'default', trials: 5, latencyCount: 10000, latencyWarmup: 500, concurrency: 32, tpWarmupMs: 1000, tpDurationMs: 4000, streams: 256, chunks: 150, intervalMs: 20, soakSec: 60, profile: false, pin: true, nodeArgs: [], only: [...PHASES] };
+    ? { mode: 'quick', trials: 3, latencyCount: 3000, latencyWarmup: 200, concurrency: 32, tpWarmupMs: 500, tpDurationMs: 2000, streams: 256, chunks: 50, intervalMs: 20, soakSec: 15, profile: false, pin: true, nodeArgs: [], config: {}, only: [...PHASES] }
+    : { mode: 'default', trials: 5, latencyCount: 10000, latencyWarmup: 500, concurrency: 32, tpWarmupMs: 1000, tpDurationMs: 4000, streams: 256, chunks: 150, intervalMs: 20, soakSec: 60, profile: false, pin: true, nodeArgs: [], config: {}, only: [...PHASES] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = (): number => {
@@ -69,17 +71,31 @@ function parseArgs(argv: string[]): Params {
     else if (a === '--profile') p.profile = true;
     else if (a === '--no-pin') p.pin = false;
     else if (a === '--node-args') p.nodeArgs = (argv[++i] ?? '').split(/\s+/).filter((x) => x.length > 0);
+    else if (a === '--config') p.config = configArg(argv[++i] ?? '');
     else if (a === '--only') {
       // `--only none`: no trial at all (e.g. with --soak 600 for the soak alone)
       const list = (argv[++i] ?? '').split(',').filter((x) => x.length > 0 && x !== 'none');
       for (const x of list) if (!(PHASES as readonly string[]).includes(x)) throw new Error(`--only: unknown phase "${x}" (phases: ${PHASES.join(', ')})`);
       p.only = list as Phase[];
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--quick] [--trials N] [--soak SECONDS] [--profile] [--no-pin] [--node-args "FLAGS"] [--only latency,throughput,stream,cold,log|none]\n');
+      process.stdout.write('usage: npm run bench -- [--quick] [--trials N] [--soak SECONDS] [--profile] [--no-pin] [--node-args "FLAGS"] [--config JSON] [--only latency,throughput,stream,cold,log|none]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
   }
   return p;
+}
+
+/** `--config`: a JSON object of config.json sections, each an object (merged into the sections the bench writes). */
+function configArg(text: string): Record<string, Record<string, unknown>> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`--config needs JSON, e.g. '{"log":{"flushRows":1024}}' (${(e as Error).message})`);
+  }
+  const isObject = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
+  if (!isObject(v) || !Object.values(v).every(isObject)) throw new Error('--config needs an object of config sections, e.g. \'{"log":{"flushRows":1024}}\'');
+  return v as Record<string, Record<string, unknown>>;
 }
 
 // ------------------------------------------------------------------ load generator (child process)
@@ -278,7 +294,32 @@ function latencyOp(c: Ctx, e: Endpoint): LoadOp {
   return { op: 'latency', target: target(e, false), count: c.p.latencyCount, warmup: c.p.latencyWarmup, maxMs: 120_000 };
 }
 
-function throughputOp(c: Ctx, e: Endpoint): LoadOp {
+/** Slices per daemon of the request-log phase (each half a throughput window long: twice the time of one window in all). */
+const LOG_SLICES = 4;
+
+/** Slices of one daemon's throughput as one result: counts, time and CPU summed; the percentiles are the slices' medians. */
+function mergeThroughput(parts: ReadonlyArray<ThroughputResult & ServerCpu>): ThroughputResult & ServerCpu {
+  const sum = (f: (r: ThroughputResult & ServerCpu) => number): number => parts.reduce((acc, r) => acc + f(r), 0);
+  const count = sum((r) => r.count);
+  const elapsedMs = sum((r) => r.elapsedMs);
+  const cpu = parts.every((r) => r.serverCpuMs !== null) ? sum((r) => r.serverCpuMs!) : null;
+  return {
+    kind: 'throughput',
+    count,
+    total: sum((r) => r.total),
+    errors: sum((r) => r.errors),
+    firstError: parts.find((r) => r.firstError !== null)?.firstError ?? null,
+    elapsedMs,
+    rps: elapsedMs > 0 ? (count * 1000) / elapsedMs : 0,
+    p50Ms: median(parts.map((r) => r.p50Ms)),
+    p99Ms: median(parts.map((r) => r.p99Ms)),
+    serverCpuMs: cpu,
+    cpuRequests: sum((r) => r.cpuRequests),
+    wallMs: sum((r) => r.wallMs),
+  };
+}
+
+function throughputOp(c: Ctx, e: Endpoint): ThroughputOp {
   return { op: 'throughput', target: target(e, false), concurrency: c.p.concurrency, warmupMs: c.p.tpWarmupMs, durationMs: c.p.tpDurationMs };
 }
 
@@ -315,12 +356,23 @@ async function runTrial(c: Ctx, i: number): Promise<Trial> {
   }
   if (on('log')) {
     // two krouters of the same build and the same history (start, warm-up, this phase only); which goes first alternates
-    log(`trial ${i}: request log on vs off (throughput at concurrency ${c.p.concurrency})`);
+    // In LOG_SLICES slices each, in A B B A … order, so that a drift of the machine's speed during the trial
+    // (the KVM host's, which moves throughput by several percent within seconds) weighs on both alike.
+    log(`trial ${i}: request log on vs off (throughput at concurrency ${c.p.concurrency}, ${LOG_SLICES} slices each)`);
     const offFirst = i % 2 === 1;
     const a = offFirst ? c.krOff : c.krOn;
     const b = offFirst ? c.krOn : c.krOff;
-    const first = await measured<ThroughputResult>(c, a, throughputOp(c, a), tpTimeout);
-    const second = await measured<ThroughputResult>(c, b, throughputOp(c, b), tpTimeout);
+    const slices: Record<'a' | 'b', Array<ThroughputResult & ServerCpu>> = { a: [], b: [] };
+    for (let s = 0; s < LOG_SLICES; s++) {
+      const order: Array<'a' | 'b'> = s % 2 === 0 ? ['a', 'b'] : ['b', 'a'];
+      for (const which of order) {
+        const e = which === 'a' ? a : b;
+        const op: ThroughputOp = { ...throughputOp(c, e), warmupMs: s === 0 ? c.p.tpWarmupMs : Math.min(c.p.tpWarmupMs, 300), durationMs: Math.max(500, Math.round(c.p.tpDurationMs / 2)) };
+        slices[which].push(await measured<ThroughputResult>(c, e, op, tpTimeout));
+      }
+    }
+    const first = mergeThroughput(slices.a);
+    const second = mergeThroughput(slices.b);
     t.log = offFirst ? { on: second, off: first } : { on: first, off: second };
   }
   if (on('stream')) {
@@ -632,6 +684,7 @@ async function main(): Promise<number> {
   let kr: Krouter | null = null;
   let profile: ProfileSummary | null = null;
   let coldProfile: ProfileSummary | null = null;
+  let bareProfile: ProfileSummary | null = null;
   try {
     const mock: Proc = await spawnListening('mock', join(HERE, 'mock-upstream.js'), {});
     stops.push(() => mock.stop());
@@ -639,22 +692,24 @@ async function main(): Promise<number> {
     const mockUrl = `http://127.0.0.1:${mock.port}`;
     await fetchJson(`${mockUrl}/_bench/config`, 'POST', { delayMs: 0, chunks: p.chunks, intervalMs: p.intervalMs });
     const bareScript = join(HERE, 'bare-proxy.js');
-    const bare = await spawnListening('bare', bareScript, { BENCH_UPSTREAM: mockUrl });
+    const bareProfDir = join(profDir, 'bare');
+    if (p.profile) mkdirSync(bareProfDir, { recursive: true });
+    const bare = await spawnListening('bare', bareScript, { BENCH_UPSTREAM: mockUrl }, p.profile ? ['--cpu-prof', `--cpu-prof-dir=${bareProfDir}`] : []);
     stops.push(() => bare.stop());
     pin(bare.pid, cpu?.server);
 
     log('starting krouter daemons (main, and the log on/off pair) and configuring them over the CLI');
     if (p.profile) mkdirSync(profDir, { recursive: true });
-    kr = await startKrouter({ name: 'krouter', mockUrl, log: true, nodeArgs: [...p.nodeArgs, ...(p.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])] });
+    kr = await startKrouter({ name: 'krouter', mockUrl, log: true, config: p.config, nodeArgs: [...p.nodeArgs, ...(p.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])] });
     const krMain = kr;
     stops.push(() => krMain.stop());
     pin(krMain.pid, cpu?.server);
     // The log phase compares its own pair, not krMain against a log-off daemon: krMain also serves translated
     // requests and streams (warm-up, other phases), so the two would differ in JIT state and heap, not only in the log.
     const pair = p.only.includes('log');
-    const krOnD = pair ? await startKrouter({ name: 'krouter-log-on', mockUrl, log: true, nodeArgs: p.nodeArgs }) : null;
+    const krOnD = pair ? await startKrouter({ name: 'krouter-log-on', mockUrl, log: true, config: p.config, nodeArgs: p.nodeArgs }) : null;
     if (krOnD) stops.push(() => krOnD.stop());
-    const krOffD = pair ? await startKrouter({ name: 'krouter-log-off', mockUrl, log: false, nodeArgs: p.nodeArgs }) : null;
+    const krOffD = pair ? await startKrouter({ name: 'krouter-log-off', mockUrl, log: false, config: p.config, nodeArgs: p.nodeArgs }) : null;
     if (krOffD) stops.push(() => krOffD.stop());
     for (const d of [krOnD, krOffD]) if (d) pin(d.pid, cpu?.server);
     const unused: Endpoint = { name: 'unused', base: '', key: '', model: '', pid: null };
@@ -720,6 +775,10 @@ async function main(): Promise<number> {
         .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
       if (files[0]) profile = summarizeProfile(files[0], REPO_ROOT, 30);
       else log(`no .cpuprofile in ${profDir}`);
+      // the yardstick's profile too: what a request costs when nothing but forwarding happens
+      await bare.stop();
+      const bf = readdirSync(bareProfDir).find((f) => f.endsWith('.cpuprofile'));
+      if (bf) bareProfile = summarizeProfile(join(bareProfDir, bf), REPO_ROOT, 30);
       if (cold) {
         // one more cold start, profiled: where the daemon's start-up time goes
         log('profiling one krouter cold start');
@@ -737,10 +796,11 @@ async function main(): Promise<number> {
     const rows = summarize(trials, idle, idleAfter, soak);
     const noise = trials.flatMap((t) => t.noise).map((n) => n.cores).filter((x) => Number.isFinite(x));
     const noiseLine = noise.length === 0 ? '' : `\nother processes' CPU during measurements: median ${median(noise).toFixed(2)} cores, worst op ${Math.max(...noise).toFixed(2)} cores${Math.max(...noise) > 0.25 ? ' — the machine was not quiet: expect noise' : ''}`;
-    const header = `krouter bench ${startedAt.toISOString().slice(0, 10)}, commit ${commit}${dirty ? ' (src modified)' : ''}, mode ${p.mode} (${p.trials} trials)\nmachine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB RAM, Linux ${m.kernel}, Node ${m.node}; ${placement}\nvalues: median (min–max) over trials; ratio = median of per-trial krouter / baseline (added latency: ratio of the medians)${noiseLine}${p.profile ? '\nNOTE: krouter ran under --cpu-prof; its numbers are slower than normal' : ''}${p.nodeArgs.length > 0 ? `\nNOTE: krouter ran with node ${p.nodeArgs.join(' ')}` : ''}`;
+    const header = `krouter bench ${startedAt.toISOString().slice(0, 10)}, commit ${commit}${dirty ? ' (src modified)' : ''}, mode ${p.mode} (${p.trials} trials)\nmachine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB RAM, Linux ${m.kernel}, Node ${m.node}; ${placement}\nvalues: median (min–max) over trials; ratio = median of per-trial krouter / baseline (added latency: ratio of the medians)${noiseLine}${p.profile ? '\nNOTE: krouter ran under --cpu-prof; its numbers are slower than normal' : ''}${p.nodeArgs.length > 0 ? `\nNOTE: krouter ran with node ${p.nodeArgs.join(' ')}` : ''}${Object.keys(p.config).length > 0 ? `\nNOTE: krouter ran with config ${JSON.stringify(p.config)}` : ''}`;
     const table = renderTable(rows);
     process.stdout.write(`\n${header}\n\n${table}\n`);
     if (profile) process.stdout.write(`\n${formatProfile(profile, 30)}\n`);
+    if (bareProfile) process.stdout.write(`\nbare proxy (the yardstick):\n${formatProfile(bareProfile, 30)}\n`);
     if (coldProfile) process.stdout.write(`\ncold start (spawn → first 200, then SIGTERM):\n${formatProfile(coldProfile, 20)}\n`);
     const failed = rows.filter((r) => r.pass === false);
     process.stdout.write(`\n${rows.filter((r) => r.pass === true).length} targets PASS, ${failed.length} FAIL${failed.length > 0 ? `: ${failed.map((r) => r.metric).join('; ')}` : ''}\n`);
@@ -748,7 +808,7 @@ async function main(): Promise<number> {
     const file = join(outDir, `${stamp}.json`);
     writeFileSync(
       file,
-      JSON.stringify({ startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), commit, srcModified: dirty, machine: m, cpuPlacement: cpu, params: p, idleRssKb: idle, idleAfterRssKb: idleAfter, rows, trials, soak, profile, coldProfile }, null, 2),
+      JSON.stringify({ startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), commit, srcModified: dirty, machine: m, cpuPlacement: cpu, params: p, idleRssKb: idle, idleAfterRssKb: idleAfter, rows, trials, soak, profile, bareProfile, coldProfile }, null, 2),
     );
     process.stdout.write(`results: ${file}\n`);
     return 0;

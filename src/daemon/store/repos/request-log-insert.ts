@@ -56,7 +56,11 @@ function fill(out: unknown[], at: number, r: RequestLogRow): void {
 interface Bucket {
   size: number;
   stmt: Database.Statement<unknown[]>;
-  /** Reused bind values for one statement of this size (the insert is synchronous, so one buffer per size suffices). */
+  /**
+   * Reused bind values for one statement of this size (the insert is synchronous, so one buffer per size
+   * suffices). Passed as arguments (`run(...params)`), not as one array: better-sqlite3 reads arguments
+   * faster than array elements, ~0.3 µs less per row at 17 columns.
+   */
   params: unknown[];
 }
 
@@ -88,7 +92,7 @@ export function createLogInserter(db: Database.Database): (rows: ReadonlyArray<R
     for (const b of buckets) {
       while (rows.length - done >= b.size) {
         for (let j = 0; j < b.size; j++) fill(b.params, j * WIDTH, rows[done + j]!);
-        const first = Number(b.stmt.run(b.params).lastInsertRowid) - b.size + 1;
+        const first = Number(b.stmt.run(...b.params).lastInsertRowid) - b.size + 1;
         for (let j = 0; j < b.size; j++) ids[done + j] = first + j;
         done += b.size;
       }

@@ -7,6 +7,23 @@
 // and stays external.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/**
+ * zod re-exports every one of its ~50 error-message locales as `z.locales`, so
+ * a bundle that imports `z` carries them all (~250 KB of source the daemon
+ * would parse and hold) though it only ever uses English, which zod loads on
+ * its own. This keeps `en` alone under that name.
+ */
+const englishOnlyZod = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](classic|core)$/.test(args.resolveDir) ? { path: join(dirname(args.resolveDir), 'locales', 'index.js'), namespace: 'zod-en' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-en' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(join(dirname(args.path), 'en.js'))};`, loader: 'js', resolveDir: dirname(args.path) }));
+  },
+};
 
 rmSync('dist/daemon', { recursive: true, force: true });
 await build({
@@ -26,4 +43,5 @@ await build({
   minifySyntax: true,
   sourcemap: 'linked',
   logLevel: 'warning',
+  plugins: [englishOnlyZod],
 });

@@ -1,4 +1,5 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent, requestOn } from './undici-core.js';
 import { SsrfPolicy } from '../security/ssrf.js';
 import { ssrfConnector, type ResolveAll } from './ssrf-connector.js';
 
@@ -183,13 +184,13 @@ export class Upstream {
   }
 
   send(url: string, init: SendInit): Promise<UpstreamResponse> {
-    return request(url, {
-      method: init.method,
-      headers: outboundHeaders(init.headers),
-      body: init.body ?? null,
-      signal: init.signal,
-      dispatcher: this.#agent,
-    });
+    let dest: Destination;
+    try {
+      dest = destinationOf(url);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+    return requestOn(this.#agent, { origin: dest.origin, path: dest.path, method: init.method, headers: outboundHeaders(init.headers), body: init.body ?? null, signal: init.signal });
   }
 
   /**

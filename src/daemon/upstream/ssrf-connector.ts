@@ -8,7 +8,8 @@
  */
 import { promises as dnsPromises, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { buildConnector } from 'undici';
+import type { buildConnector as Connectors } from 'undici';
+import { buildConnector } from './undici-core.js';
 import { KrouterError } from '../../shared/errors.js';
 import { parseHostAddress, SsrfRefusedError, type SsrfPolicy } from '../security/ssrf.js';
 
@@ -65,7 +66,7 @@ export interface SsrfConnectorOptions {
 }
 
 /** The undici `connect` option of the daemon's one Agent. */
-export function ssrfConnector(policy: SsrfPolicy, opts: SsrfConnectorOptions): buildConnector.connector {
+export function ssrfConnector(policy: SsrfPolicy, opts: SsrfConnectorOptions): Connectors.connector {
   const base = buildConnector({ timeout: opts.timeout, lookup: guardedLookup(policy, opts.resolve) });
   return (options, callback) => {
     // net.connect skips `lookup` for an address literal: judge those here.

@@ -75,6 +75,7 @@ async function latency(op: LatencyOp): Promise<LatencyResult> {
     p99Ms: percentileSorted(s, 99),
     meanMs: n > 0 ? sum / n : Number.NaN,
     maxMs: n > 0 ? s[n - 1]! : Number.NaN,
+    ...(op.keepSamples ? { samplesMs: Array.from(samples.subarray(0, n)) } : {}),
   };
 }
 

@@ -214,10 +214,22 @@ export function postOnce(url: string, headers: Record<string, string>, body: str
   });
 }
 
+/** What a cold start measured: spawn → first 200, and the RSS once it has served a few requests and idled. */
+export interface ColdStartResult {
+  ms: number;
+  /** VmRSS (KiB) after IDLE_REQUESTS requests and IDLE_SETTLE_MS of idling; null when it could not be read. */
+  idleKb: number | null;
+}
+
+/** Requests a freshly started process serves before its idle RSS is read (the first 200 included). */
+const IDLE_REQUESTS = 3;
+const IDLE_SETTLE_MS = 2_000;
+
 /**
  * Cold start: spawns the process and polls `url` every `pollMs` until it
- * answers 200; returns the milliseconds from spawn to that 200. The process
- * is stopped before this returns.
+ * answers 200; the milliseconds from spawn to that 200. Then the same request
+ * twice more and two seconds of idling, and its RSS: the idle footprint of a
+ * fresh process. The process is stopped before this returns.
  */
 export async function coldStart(
   name: string,
@@ -227,7 +239,7 @@ export async function coldStart(
   cpus: string | undefined,
   timeoutMs = 20_000,
   pollMs = 5,
-): Promise<number> {
+): Promise<ColdStartResult> {
   const t0 = performance.now();
   // taskset execs node in place: same pid, pinned from its first instruction
   const child =
@@ -238,13 +250,20 @@ export async function coldStart(
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-4_000)));
   try {
+    let ms: number;
     for (;;) {
       const status = await postOnce(probe.url, probe.headers, probe.body, 2_000);
-      if (status === 200) return performance.now() - t0;
+      if (status === 200) {
+        ms = performance.now() - t0;
+        break;
+      }
       if (child.exitCode !== null) throw new Error(`${name}: exited (${child.exitCode}) before answering 200\n${err}`);
       if (performance.now() - t0 > timeoutMs) throw new Error(`${name}: no 200 within ${timeoutMs} ms (last status ${status})\n${err}`);
       await sleep(pollMs);
     }
+    for (let i = 1; i < IDLE_REQUESTS; i++) await postOnce(probe.url, probe.headers, probe.body, 2_000);
+    await sleep(IDLE_SETTLE_MS);
+    return { ms, idleKb: child.pid === undefined ? null : rssKb(child.pid) };
   } finally {
     await stopChild(child, 5_000);
   }

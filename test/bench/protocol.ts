@@ -20,6 +20,8 @@ export interface LatencyOp {
   warmup: number;
   /** Hard stop for the whole op. */
   maxMs: number;
+  /** Return the measured samples too (to merge slices into one distribution). */
+  keepSamples?: boolean;
 }
 
 export interface ThroughputOp {
@@ -62,6 +64,8 @@ export interface LatencyResult {
   p99Ms: number;
   meanMs: number;
   maxMs: number;
+  /** Every measured sample, ms, in order (only when the op asked for them). */
+  samplesMs?: number[];
 }
 
 export interface ThroughputResult {

@@ -3,8 +3,9 @@
  * connector builder), loaded from their own modules. undici's index also
  * loads fetch, WebSocket, EventSource, the caches and the mock agents at
  * start: ~350 KB of source and ~3 MiB of heap a krouter never uses. The
- * paths are undici 7's (pinned in package.json); a layout change fails the
- * build's tests at once, not a user at run time. The types are undici's own.
+ * paths are undici 7's (the version package-lock.json installs); a layout
+ * change fails the test suite at once, not a user at run time. The types are
+ * undici's own.
  */
 import type { Agent as AgentType, buildConnector as BuildConnectorType, Dispatcher } from 'undici';
 import AgentImpl from 'undici/lib/dispatcher/agent.js';

@@ -4,11 +4,12 @@
  * several trials. Prints a table of targets (each a ratio to the bare proxy
  * in the same run) with PASS/FAIL and writes bench-results/<timestamp>.json.
  *
- *   npm run bench                  # default: 5 trials, a 60 s soak (~5-10 min)
- *   npm run bench -- --quick       # 3 short trials, a 15 s soak (~2 min)
+ *   npm run bench                  # default: 5 trials, a 60 s soak (~9 min)
+ *   npm run bench -- --quick       # 3 short trials, a 15 s soak (~3 min)
  *   npm run bench -- --soak 600    # the 10-minute memory soak
- *   npm run bench -- --profile     # also CPU-profile the krouter daemon and summarise its hot spots
+ *   npm run bench -- --profile     # also CPU-profile the krouter daemon and the bare proxy, and summarise their hot spots
  *   npm run bench -- --only throughput,stream --trials 2
+ *   npm run bench -- --config '{"log":{"flushRows":256}}'   # config.json sections for the daemons under test
  *
  * Processes: the mock, the bare proxy, krouter (log on; every phase but
  * log), and for the log phase a twin pair krouter (log on) / krouter (log off)

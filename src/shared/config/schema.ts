@@ -43,7 +43,7 @@ export const routingSchema = z
 export const logSchema = z
   .strictObject({
     flushIntervalMs: ms(50, 1).describe('Request-log writer: longest time a row waits before it is written.'),
-    flushRows: z.number().int().min(1).max(10_000).default(1024).describe('Request-log writer: rows that trigger an immediate write (larger batches cost less per row).'),
+    flushRows: z.number().int().min(1).max(10_000).default(256).describe('Request-log writer: rows that trigger an immediate write.'),
     retentionDays: z.number().int().min(1).max(3650).default(90).describe('Request-log rows older than this are deleted.'),
     enabled: z.boolean().default(true).describe('Write request metadata to the request log.'),
   })

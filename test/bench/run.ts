@@ -31,6 +31,12 @@ import { median, percentileSorted, slope, sortedCopy, spread, type Spread } from
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PHASES = ['latency', 'throughput', 'stream', 'cold', 'log'] as const;
+/**
+ * Fresh starts of each process per trial in the cold phase (alternating bare,
+ * krouter). Their idle RSS is two-state (see the idle rows in summarize): one
+ * start per trial is too few to weigh the states, three per trial give 15 a side.
+ */
+const FRESH_STARTS = 3;
 type Phase = (typeof PHASES)[number];
 
 interface Params {
@@ -217,7 +223,8 @@ interface Trial {
   rssLoadKb?: Record<'bare' | 'kr', number>;
   /** Peak RSS per kind of load op (`throughput:bare`, `stream:kr`…). */
   rssByPhaseKb?: Record<string, number>;
-  cold?: { bareMs: number; krMs: number; bareIdleKb: number | null; krIdleKb: number | null };
+  /** Cold start: spawn → first 200 of each fresh start (ms) and its idle RSS (KiB) once it served 3 requests and idled 2 s. */
+  cold?: { bareMs: number[]; krMs: number[]; bareIdleKb: number[]; krIdleKb: number[] };
   /** CPU (in cores) used by processes outside the bench during each measured op. */
   noise: Array<{ what: string; cores: number }>;
 }
@@ -425,15 +432,22 @@ async function runTrial(c: Ctx, i: number): Promise<Trial> {
     t.rssByPhaseKb = { ...c.rssByPhase };
   }
   if (on('cold')) {
-    log(`trial ${i}: cold start (bare, krouter)`);
+    log(`trial ${i}: cold start (bare, krouter; ${FRESH_STARTS} fresh starts each, alternating)`);
     const probeBody = chatBody(COMBO_PASS, false);
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${c.cold.key}` };
-    const bp = await freePort();
-    const bareCold = await coldStart('bare proxy', [c.bareScript], { BENCH_UPSTREAM: c.mockUrl, BENCH_PORT: String(bp) }, { url: `http://127.0.0.1:${bp}/v1/chat/completions`, headers, body: probeBody }, c.cpu?.server);
-    const kp = await freePort();
-    const cmd = coldDaemonCommand(c.cold, kp);
-    const krCold = await coldStart('krouter', cmd.args, cmd.env, { url: `http://127.0.0.1:${kp}/v1/chat/completions`, headers, body: probeBody }, c.cpu?.server);
-    t.cold = { bareMs: bareCold.ms, krMs: krCold.ms, bareIdleKb: bareCold.idleKb, krIdleKb: krCold.idleKb };
+    const cold = { bareMs: [] as number[], krMs: [] as number[], bareIdleKb: [] as number[], krIdleKb: [] as number[] };
+    for (let k = 0; k < FRESH_STARTS; k++) {
+      const bp = await freePort();
+      const bareCold = await coldStart('bare proxy', [c.bareScript], { BENCH_UPSTREAM: c.mockUrl, BENCH_PORT: String(bp) }, { url: `http://127.0.0.1:${bp}/v1/chat/completions`, headers, body: probeBody }, c.cpu?.server);
+      const kp = await freePort();
+      const cmd = coldDaemonCommand(c.cold, kp);
+      const krCold = await coldStart('krouter', cmd.args, cmd.env, { url: `http://127.0.0.1:${kp}/v1/chat/completions`, headers, body: probeBody }, c.cpu?.server);
+      cold.bareMs.push(bareCold.ms);
+      cold.krMs.push(krCold.ms);
+      if (bareCold.idleKb !== null) cold.bareIdleKb.push(bareCold.idleKb);
+      if (krCold.idleKb !== null) cold.krIdleKb.push(krCold.idleKb);
+    }
+    t.cold = cold;
   }
   return t;
 }
@@ -596,15 +610,47 @@ function summarize(trials: Trial[], idle: { bare: number[]; kr: number[] } | nul
   }
   rows.push(...streamRows(trials, 'kr', 'pass-through'));
   rows.push(...streamRows(trials, 'krTr', 'translated'));
-  // Idle RSS is judged on the fresh processes of the cold-start runs (one per trial, each after three requests and
-  // two seconds idle): a single process's idle RSS moves by ~10 MiB from start to start (whether the native memory
-  // V8 used to optimise undici's WebAssembly HTTP parser is still held), in the bare proxy and krouter alike.
-  const freshIdle = col(trials, (t) => t.cold).filter((x) => x.bareIdleKb !== null && x.krIdleKb !== null);
-  if (freshIdle.length > 0) rows.push(ratioRow('RSS idle (fresh start, 3 requests, 2 s idle)', 'MiB', freshIdle.map((x) => [x.bareIdleKb! / 1024, x.krIdleKb! / 1024]), 'le', 1.15));
+  // Idle RSS is judged on the fresh processes of the cold-start runs (each after three requests and two seconds idle).
+  // A fresh process's idle RSS is two-state, in the bare proxy and in krouter alike: ~10 MiB more when glibc keeps the
+  // memory V8 used to optimise undici's WebAssembly HTTP parser (~30 MiB of compiler zone, freed at once; malloc_trim
+  // gives most of it back, and with --liftoff-only the high state never occurs). Which state a start lands in is
+  // decided by thread timing, not by the code under test, and the median of a two-state sample jumps between the
+  // states; the mean over all starts (the expected footprint) does not, so the mean is judged.
+  const fresh = col(trials, (t) => t.cold);
+  const idleB = fresh.flatMap((x) => x.bareIdleKb.map((kb) => kb / 1024));
+  const idleK = fresh.flatMap((x) => x.krIdleKb.map((kb) => kb / 1024));
+  const freshJudged = idleB.length > 0 && idleK.length > 0;
+  if (freshJudged) {
+    const mean = (xs: number[]): number => xs.reduce((acc, x) => acc + x, 0) / xs.length;
+    // a start counts as high when it sits 5 MiB or more above the smallest start of its side (the states are ~10 MiB apart)
+    const high = (xs: number[]): number => xs.filter((x) => x >= Math.min(...xs) + 5).length;
+    const r = mean(idleK) / mean(idleB);
+    rows.push({
+      metric: 'RSS idle (fresh starts, 3 requests, 2 s idle): mean',
+      unit: 'MiB',
+      baseline: spread(idleB),
+      baselineName: 'bare',
+      krouter: spread(idleK),
+      ratio: spread([r]),
+      target: '≤ 1.15× bare',
+      pass: r <= 1.15,
+      note: `mean ${mean(idleK).toFixed(1)} MiB (krouter) vs ${mean(idleB).toFixed(1)} MiB (bare) over ${idleK.length} and ${idleB.length} fresh starts; in the high state (≥ 5 MiB above the side's smallest start): krouter ${high(idleK)}, bare ${high(idleB)}`,
+    });
+    rows.push({
+      metric: 'RSS idle (fresh starts): smallest vs smallest',
+      unit: 'MiB',
+      baseline: spread([Math.min(...idleB)]),
+      baselineName: 'bare',
+      krouter: spread([Math.min(...idleK)]),
+      ratio: spread([Math.min(...idleK) / Math.min(...idleB)]),
+      target: '(info)',
+      pass: null,
+    });
+  }
   if (idle) {
     const b = median(idle.bare);
     const k = median(idle.kr);
-    const judged = freshIdle.length === 0;
+    const judged = !freshJudged;
     rows.push({
       metric: judged ? 'RSS idle (after start)' : 'RSS idle (processes under test, after set-up)',
       unit: 'MiB',
@@ -643,8 +689,7 @@ function summarize(trials: Trial[], idle: { bare: number[]; kr: number[] } | nul
       note: `RSS floor ${(soak.baselineKb / 1024).toFixed(1)} MiB (25–55% of the soak) → ${(soak.endKb / 1024).toFixed(1)} MiB (70–100%), slope after warm-up ${soak.slopeMbPerMin.toFixed(2)} MiB/min, ${soak.requests} requests + ${soak.streams} streams, ${soak.errors} errors`,
     });
   }
-  const cold = col(trials, (t) => t.cold);
-  if (cold.length > 0) rows.push(ratioRow('cold start (spawn → first 200 on /v1)', 'ms', cold.map((x) => [x.bareMs, x.krMs]), 'le', 1.3));
+  if (fresh.length > 0) rows.push(ratioRow('cold start (spawn → first 200 on /v1; per trial the median start)', 'ms', fresh.map((x) => [median(x.bareMs), median(x.krMs)]), 'le', 1.3));
   const lg = col(trials, (t) => t.log);
   if (lg.length > 0) {
     rows.push(ratioRow('request log on vs off (throughput c=32)', 'req/s', lg.map((x) => [x.off.rps, x.on.rps]), 'ge', 0.95, 'log off'));

@@ -70,6 +70,13 @@ export function openStore(dbPath: string): Store {
     // (2 MiB) keeps the hot pages (the B-tree edges the inserts touch); the
     // rest is the OS page cache's job.
     db.pragma('cache_size = -2000');
+    // Checkpoint the WAL every ~16 MB instead of SQLite's ~4 MB. The request
+    // log commits a few rows at a time at low traffic (a few hundred commits a
+    // second), each commit appends its pages to the WAL again, and every
+    // checkpoint fsyncs on the event loop: at 1000 pages that was a ~2 ms stall
+    // every second (the p99.9 at concurrency 1). A checkpoint copies each
+    // page once however often it was rewritten, so rarer ones cost less in all.
+    db.pragma('wal_autocheckpoint = 4000');
     migrate(db);
     const store: Store = {
       keys: createKeysRepo(db),

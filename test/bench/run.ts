@@ -650,16 +650,16 @@ function summarize(trials: Trial[], idle: { bare: number[]; kr: number[] } | nul
   if (idle) {
     const b = median(idle.bare);
     const k = median(idle.kr);
-    const judged = !freshJudged;
+    // one process a side, so one draw of the two states: information only (the target needs the cold phase's fresh starts)
     rows.push({
-      metric: judged ? 'RSS idle (after start)' : 'RSS idle (processes under test, after set-up)',
+      metric: 'RSS idle (processes under test, after set-up)',
       unit: 'MiB',
       baseline: spread(idle.bare.map((x) => x / 1024)),
       baselineName: 'bare',
       krouter: spread(idle.kr.map((x) => x / 1024)),
       ratio: spread([k / b]),
-      target: judged ? '≤ 1.15× bare' : '(info)',
-      pass: judged ? k / b <= 1.15 : null,
+      target: freshJudged ? '(info)' : '(info: judged with the cold phase)',
+      pass: null,
     });
   }
   if (idleAfter) {

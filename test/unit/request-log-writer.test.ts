@@ -84,12 +84,12 @@ describe('RequestLogWriter', () => {
 
   it('writes a due short queue right after the push that finds it due (setImmediate), not on a timer', async () => {
     const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
-    // due after 20 ms; idleFlushMs a minute, so no timer writes anything here
-    const w = writer(new EventBus(), { flushIntervalMs: 60_000, flushRows: 1_000, quickFlushMs: 20, idleFlushMs: 60_000 });
+    // due after 100 ms (far longer than the synchronous pushes take); idleFlushMs a minute, so no timer writes anything here
+    const w = writer(new EventBus(), { flushIntervalMs: 60_000, flushRows: 1_000, quickFlushMs: 100, idleFlushMs: 60_000 });
     for (let i = 0; i < 3; i++) w.push(row(i));
     await nextTurn();
     assert.equal(store.requestLog.count(), 0, 'not due yet');
-    await sleep(30);
+    await sleep(150);
     w.push(row(3));
     assert.equal(store.requestLog.count(), 0, 'the push itself does not write: the answer goes out first');
     await nextTurn();
@@ -97,7 +97,7 @@ describe('RequestLogWriter', () => {
 
     // a long queue (more than 16 rows) is not written early: it waits for more rows
     for (let i = 4; i < 24; i++) w.push(row(i));
-    await sleep(30);
+    await sleep(150);
     w.push(row(24));
     await nextTurn();
     assert.equal(store.requestLog.count(), 4);

@@ -27,7 +27,7 @@ import { coldDaemonCommand, COMBO_PASS, COMBO_TRANSLATE, prepareColdHome, REPO_R
 import { coldStart, cpuPlan, fetchJson, ForeignCpu, freePort, killAllSync, pin, procTicks, RssSampler, rssKb, sleep, spawnListening, TICKS_PER_SEC, trackPid, untrackPid, waitQuiet, type CpuPlan, type Proc } from './procs.js';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './profile-summary.js';
 import { FRAME_MARKER, type LatencyOp, type LatencyResult, type LoadOp, type LoadReply, type LoadResult, type LoadTarget, type MockStats, type StreamResult, type ThroughputOp, type ThroughputResult } from './protocol.js';
-import { median, percentileSorted, slope, sortedCopy, spread, type Spread } from './stats.js';
+import { mean, median, percentileSorted, slope, sortedCopy, spread, type Spread } from './stats.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PHASES = ['latency', 'throughput', 'stream', 'cold', 'log'] as const;
@@ -366,7 +366,7 @@ function mergeLatency(parts: readonly LatencyMeasure[]): LatencyMeasure {
     p50Ms: percentileSorted(s, 50),
     p90Ms: percentileSorted(s, 90),
     p99Ms: percentileSorted(s, 99),
-    meanMs: s.length > 0 ? all.reduce((a, b) => a + b, 0) / s.length : Number.NaN,
+    meanMs: mean(all),
     maxMs: s.length > 0 ? s[s.length - 1]! : Number.NaN,
     serverCpuMs: parts.every((r) => r.serverCpuMs !== null) ? sum((r) => r.serverCpuMs!) : null,
     cpuRequests: sum((r) => r.cpuRequests),
@@ -621,10 +621,10 @@ function summarize(trials: Trial[], idle: { bare: number[]; kr: number[] } | nul
   const idleK = fresh.flatMap((x) => x.krIdleKb.map((kb) => kb / 1024));
   const freshJudged = idleB.length > 0 && idleK.length > 0;
   if (freshJudged) {
-    const mean = (xs: number[]): number => xs.reduce((acc, x) => acc + x, 0) / xs.length;
+    const [meanB, meanK, minB, minK] = [mean(idleB), mean(idleK), Math.min(...idleB), Math.min(...idleK)];
     // a start counts as high when it sits 5 MiB or more above the smallest start of its side (the states are ~10 MiB apart)
-    const high = (xs: number[]): number => xs.filter((x) => x >= Math.min(...xs) + 5).length;
-    const r = mean(idleK) / mean(idleB);
+    const high = (xs: number[], min: number): number => xs.filter((x) => x >= min + 5).length;
+    const r = meanK / meanB;
     rows.push({
       metric: 'RSS idle (fresh starts, 3 requests, 2 s idle): mean',
       unit: 'MiB',
@@ -634,15 +634,15 @@ function summarize(trials: Trial[], idle: { bare: number[]; kr: number[] } | nul
       ratio: spread([r]),
       target: '≤ 1.15× bare',
       pass: r <= 1.15,
-      note: `mean ${mean(idleK).toFixed(1)} MiB (krouter) vs ${mean(idleB).toFixed(1)} MiB (bare) over ${idleK.length} and ${idleB.length} fresh starts; in the high state (≥ 5 MiB above the side's smallest start): krouter ${high(idleK)}, bare ${high(idleB)}`,
+      note: `mean ${meanK.toFixed(1)} MiB (krouter) vs ${meanB.toFixed(1)} MiB (bare) over ${idleK.length} and ${idleB.length} fresh starts; in the high state (≥ 5 MiB above the side's smallest start): krouter ${high(idleK, minK)}, bare ${high(idleB, minB)}`,
     });
     rows.push({
       metric: 'RSS idle (fresh starts): smallest vs smallest',
       unit: 'MiB',
-      baseline: spread([Math.min(...idleB)]),
+      baseline: spread([minB]),
       baselineName: 'bare',
-      krouter: spread([Math.min(...idleK)]),
-      ratio: spread([Math.min(...idleK) / Math.min(...idleB)]),
+      krouter: spread([minK]),
+      ratio: spread([minK / minB]),
       target: '(info)',
       pass: null,
     });

@@ -16,6 +16,14 @@ export function sortedCopy(xs: ArrayLike<number>, n = xs.length): Float64Array {
   return a;
 }
 
+/** Arithmetic mean; NaN for no values. */
+export function mean(xs: readonly number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  let sum = 0;
+  for (const x of xs) sum += x;
+  return sum / xs.length;
+}
+
 export function median(xs: readonly number[]): number {
   const a = xs.filter((x) => Number.isFinite(x)).sort((p, q) => p - q);
   if (a.length === 0) return Number.NaN;

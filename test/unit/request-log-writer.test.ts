@@ -67,42 +67,46 @@ async function storedWithin(n: number, ms: number): Promise<boolean> {
 }
 
 describe('RequestLogWriter', () => {
-  it('writes a short queue soon, and lets a long one wait for more rows (up to flushIntervalMs)', async () => {
+  it('writes rows once traffic pauses, and lets them wait for company while rows keep coming', async () => {
     const w = writer(new EventBus(), { flushIntervalMs: 60_000, flushRows: 1_000 });
     for (let i = 0; i < 3; i++) w.push(row(i));
-    assert.equal(store.requestLog.count(), 0);
-    assert.ok(await storedWithin(3, 5_000), 'a few rows are written long before flushIntervalMs');
+    assert.equal(store.requestLog.count(), 0, 'a push below flushRows never writes by itself');
+    assert.ok(await storedWithin(3, 5_000), 'a pause (idleFlushMs, default 5 ms) writes the queue long before flushIntervalMs');
 
-    const w2 = writer(new EventBus(), { flushIntervalMs: 1_500, flushRows: 1_000 });
-    for (let i = 0; i < 100; i++) w2.push(row(i));
-    await sleep(100);
-    assert.equal(store.requestLog.count(), 3, 'a long queue is not written at the short delay');
-    assert.ok(await storedWithin(103, 10_000), 'but no later than its oldest row waited flushIntervalMs');
+    // rows every ~10 ms, each well within idleFlushMs of the last: nothing is written while they keep coming
+    const w2 = writer(new EventBus(), { flushIntervalMs: 60_000, flushRows: 1_000, idleFlushMs: 500 });
+    for (let i = 3; i < 23; i++) {
+      w2.push(row(i));
+      await sleep(10);
+    }
+    assert.equal(store.requestLog.count(), 3, 'a steady trickle of rows is held for company');
+    assert.ok(await storedWithin(23, 10_000), 'and written once it stops');
     w.close();
     w2.close();
   });
 
-  it('writes a due short queue right after the push that finds it due (setImmediate), not on a timer', async () => {
+  it('writes a queue whose oldest row waited flushIntervalMs right after the push that finds it due (setImmediate)', async () => {
     const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
-    // due after 100 ms (far longer than the synchronous pushes take); idleFlushMs a minute, so no timer writes anything here
-    const w = writer(new EventBus(), { flushIntervalMs: 60_000, flushRows: 1_000, quickFlushMs: 100, idleFlushMs: 60_000 });
-    for (let i = 0; i < 3; i++) w.push(row(i));
-    await nextTurn();
-    assert.equal(store.requestLog.count(), 0, 'not due yet');
-    await sleep(150);
-    w.push(row(3));
-    assert.equal(store.requestLog.count(), 0, 'the push itself does not write: the answer goes out first');
-    await nextTurn();
-    assert.equal(store.requestLog.count(), 4, 'the due queue is written on the next turn of the event loop');
-
-    // a long queue (more than 16 rows) is not written early: it waits for more rows
-    for (let i = 4; i < 24; i++) w.push(row(i));
-    await sleep(150);
-    w.push(row(24));
-    await nextTurn();
-    assert.equal(store.requestLog.count(), 4);
+    // due after 300 ms; rows every ~20 ms, so the pause timer (idleFlushMs, capped at flushIntervalMs) never writes
+    const w = writer(new EventBus(), { flushIntervalMs: 300, flushRows: 1_000, idleFlushMs: 60_000 });
+    const first = Date.now();
+    let pushed = 0;
+    for (;;) {
+      const before = Date.now() - first;
+      w.push(row(pushed++));
+      assert.equal(store.requestLog.count(), 0, 'the push itself does not write: the answer goes out first');
+      await nextTurn();
+      const written = store.requestLog.count();
+      if (written > 0) {
+        assert.equal(written, pushed, 'the whole queue is written at once');
+        assert.ok(Date.now() - first >= 300, 'and not before its oldest row waited flushIntervalMs');
+        break;
+      }
+      assert.ok(before < 300, `a push ${before} ms after the first found the queue due, but nothing was written on the next turn`);
+      assert.ok(pushed < 1_000, 'bounded');
+      await sleep(20);
+    }
     w.close();
-    assert.equal(store.requestLog.count(), 25);
   });
 
   it('gives every row the id it is stored under, in push order, across a size flush and an explicit one', () => {

@@ -42,7 +42,7 @@ export const routingSchema = z
 
 export const logSchema = z
   .strictObject({
-    flushIntervalMs: ms(50, 1).describe('Request-log writer: longest time a row waits before it is written.'),
+    flushIntervalMs: ms(50, 1).describe('Request-log writer: how long rows wait for company while requests keep coming (a pause of 5 ms writes them at once; no row waits longer than this plus 5 ms).'),
     flushRows: z.number().int().min(1).max(10_000).default(256).describe('Request-log writer: rows that trigger an immediate write.'),
     retentionDays: z.number().int().min(1).max(3650).default(90).describe('Request-log rows older than this are deleted.'),
     enabled: z.boolean().default(true).describe('Write request metadata to the request log.'),

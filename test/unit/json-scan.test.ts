@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { insertMember, scanJson, spliceModel } from '../../src/daemon/api/json-scan.js';
 import type { Inbound } from '../../src/daemon/api/inbound.js';
 import { passthroughPayload } from '../../src/daemon/api/relay/passthrough.js';
+import { JsonBody } from '../../src/daemon/api/read-body.js';
 
 const scan = (text: string): ReturnType<typeof scanJson> => scanJson(Buffer.from(text), 128);
 
@@ -32,7 +33,7 @@ describe('scanJson / spliceModel', () => {
   it('finds the top-level "model" string, not one nested or inside a string', () => {
     const text = '{"messages":[{"model":"inner","content":"\\"model\\":\\"no\\""}],"model":"outer","n":1}';
     const found = scan(text);
-    assert.equal(Buffer.from(text).toString('utf8', found.modelStart, found.modelEnd), '"outer"');
+    assert.equal(Buffer.from(text).toString('utf8', found.spans[0]!, found.spans[1]!), '"outer"');
     assert.equal(splice(text, 'mock/gpt-x'), '{"messages":[{"model":"inner","content":"\\"model\\":\\"no\\""}],"model":"mock/gpt-x","n":1}');
   });
 
@@ -87,10 +88,71 @@ describe('scanJson / spliceModel', () => {
   });
 });
 
+describe('scanJson grammar check', () => {
+  const parses = (text: string): boolean => {
+    try {
+      JSON.parse(text);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('calls valid every JSON text, with any whitespace between tokens', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), fc.array(fc.constantFrom('', ' ', '\n', '\t', '  \r\n'), { minLength: 1, maxLength: 5 }), (value, ws) => {
+        const text = spaced(value, ws);
+        assert.equal(scan(text).valid, true, text);
+        assert.equal(scan(` ${text}\n`).valid, true, text);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('agrees with JSON.parse on any run of JSON tokens (strings here hold no escapes, so only the grammar decides)', () => {
+    const tokens = ['{', '}', '[', ']', ',', ':', '"a"', '"model"', '"', '0', '1', '-', '.', 'e', '+', '12', '-0.5e+3', '01', 'true', 'false', 'null', 'tru', ' ', 'x'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...tokens), { maxLength: 14 }), (parts) => {
+        const text = parts.join('');
+        assert.equal(scan(text).valid, parses(text), text);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('refuses the usual mistakes', () => {
+    for (const text of ['', ' ', '{', '{"a":1,}', '[1,]', '[,1]', '{"a" 1}', '{a:1}', "{'a':1}", '[1 2]', '{"a":1}x', '{"a":1}{}', '01', '1.', '-', '.5', '1e', 'tru', 'nul', '{]', '[}', '"open', '{"a":"b}', 'NaN', '[Infinity]']) {
+      assert.equal(scan(text).valid, false, JSON.stringify(text));
+      assert.equal(parses(text), false, JSON.stringify(text));
+    }
+  });
+
+  it('locates the routing members (the last of duplicates, any value, not nested ones) so that each parses alone to what JSON.parse gives', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('model', 'stream', 'stream_options', 'messages', 'x'), fc.jsonValue({ maxDepth: 3 })), { maxLength: 7 }),
+        fc.array(fc.constantFrom('', ' ', '\n'), { minLength: 1, maxLength: 3 }),
+        (members, ws) => {
+          // written member by member, duplicates kept
+          const text = `{${members.map(([k, v]) => `${ws[0]}${JSON.stringify(k)}${ws[ws.length - 1]}:${spaced(v, ws)}`).join(',')}}`;
+          const found = scan(text);
+          const parsed = JSON.parse(text) as Record<string, unknown>;
+          const buf = Buffer.from(text);
+          const at = (start: number, end: number): unknown => (start < 0 ? undefined : JSON.parse(buf.toString('utf8', start, end)));
+          assert.deepEqual(at(found.spans[0]!, found.spans[1]!), parsed['model'], text);
+          assert.deepEqual(at(found.spans[2]!, found.spans[3]!), parsed['stream'], text);
+          assert.deepEqual(at(found.spans[4]!, found.spans[5]!), parsed['stream_options'], text);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe('passthroughPayload', () => {
   const inbound = (format: Inbound['format'], text: string, stream = false): Inbound => {
-    const body = JSON.parse(text) as Record<string, unknown>;
-    return { format, raw: Buffer.from(text), scan: scan(text), body, model: String(body['model']), stream, clientWantsUsage: false, passHeaders: {}, jsonArray: false, pivot: () => Promise.reject(new Error('unused')) };
+    const json = JsonBody.parse(Buffer.from(text), false);
+    return { format, json, model: String(json.model), stream, clientWantsUsage: false, passHeaders: {}, jsonArray: false, pivot: () => Promise.reject(new Error('unused')) };
   };
 
   it('renames the model in the client text, keeping its bytes otherwise (multi-byte characters before the model too)', () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { describe, it } from 'node:test';
-import { MAX_JSON_DEPTH, checkJsonContentType, jsonDepthExceeds, parseJsonObject } from '../../src/daemon/api/read-body.js';
+import fc from 'fast-check';
+import { JsonBody, MAX_JSON_DEPTH, checkJsonContentType, jsonDepthExceeds, parseJsonObject } from '../../src/daemon/api/read-body.js';
 import { isKrouterError } from '../../src/shared/errors.js';
 
 function krouterError(code: string, re?: RegExp): (e: unknown) => boolean {
@@ -118,5 +119,52 @@ describe('checkJsonContentType', () => {
       assert.equal(e.status, 415);
       assert.match(e.message, /"text\/plain"/);
     }
+  });
+});
+
+describe('JsonBody', () => {
+  const body = (text: string, whole = false): JsonBody => JsonBody.parse(Buffer.from(text), whole);
+
+  it('routing members come from their own bytes; the whole value is parsed on first use', () => {
+    const b = body('{"messages":[{"model":"inner"}],"model":"m","stream":true,"stream_options":{"include_usage":true}}');
+    assert.equal(b.model, 'm');
+    assert.equal(b.stream, true);
+    assert.deepEqual(b.streamOptions, { include_usage: true });
+    assert.deepEqual(b.value['messages'], [{ model: 'inner' }]);
+    assert.equal(body('{"n":1}').model, undefined);
+  });
+
+  it('routing members read lazily equal what JSON.parse gives, for any values', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom('model', 'stream', 'stream_options', 'messages'), fc.jsonValue({ maxDepth: 2 })), fc.string({ unit: 'binary' }), (members, model) => {
+        const text = JSON.stringify({ ...members, model });
+        const expected = JSON.parse(text) as Record<string, unknown>;
+        const b = body(text);
+        assert.deepEqual([b.model, b.stream, b.streamOptions], [expected['model'], expected['stream'], expected['stream_options']], text);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses a body that is not a JSON object with the error JSON.parse gives, lazily or not', () => {
+    for (const whole of [false, true]) {
+      assert.throws(() => body('{"model":"m",}', whole), krouterError('invalid_json', /not valid JSON/));
+      assert.throws(() => body('[{"model":"m"}]', whole), krouterError('invalid_json', /must be a JSON object/));
+      assert.throws(() => body('', whole), krouterError('invalid_json', /empty/));
+    }
+  });
+
+  it('escaped top-level keys are read by JSON.parse, not by position', () => {
+    const b = body('{"model":"a","mod\\u0065l":"b"}');
+    assert.equal(b.model, 'b');
+  });
+
+  it('a fault inside a string the routing does not read surfaces when the whole value is needed', () => {
+    // a raw tab inside a string: JSON.parse refuses it, the grammar check does not look inside strings
+    const b = body('{"model":"m","messages":"a\tb"}');
+    assert.equal(b.model, 'm');
+    assert.throws(() => b.value, krouterError('invalid_json', /not valid JSON/));
+    // and inside a routing member, at once
+    assert.throws(() => body('{"model":"m\tx"}'), krouterError('invalid_json', /not valid JSON/));
   });
 });

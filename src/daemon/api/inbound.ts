@@ -1,5 +1,5 @@
 import type { FormatId, PivotRequest } from '../formats/pivot/types.js';
-import type { JsonScan } from './json-scan.js';
+import type { JsonBody } from './read-body.js';
 
 export type Operation = 'generate' | 'embeddings' | 'count_tokens' | 'models' | 'model_info';
 
@@ -68,10 +68,8 @@ export function formatOfPath(path: string): FormatId {
 /** One client request, in its own format, with the pivot decoded only if some target needs it. */
 export interface Inbound {
   format: FormatId;
-  body: Record<string, unknown>;
-  /** The body as the client sent it, and where its members are (for splicing instead of re-serialising). */
-  raw: Buffer;
-  scan: JsonScan;
+  /** The body as the client sent it, where its members are (for splicing instead of re-serialising), its routing members, and the whole value on demand. */
+  json: JsonBody;
   model: string;
   stream: boolean;
   /** OpenAI chat: the client asked for usage in its stream. */

@@ -1,19 +1,57 @@
 /**
- * One pass over a JSON body's bytes that checks its nesting depth and notes
- * where the top-level "model" string sits, so that a pass-through request can
- * have its model renamed by splicing the bytes instead of re-serialising the
- * whole body (a long conversation is hundreds of kilobytes). Bytes, not text:
- * every character JSON structure uses is ASCII, and UTF-8 never puts an
- * ASCII byte inside a multi-byte character, so offsets are byte offsets the
- * splice can cut at.
+ * One pass over a JSON body's bytes that checks its grammar and nesting depth
+ * and notes where the top-level members krouter routes by ("model", "stream",
+ * "stream_options") sit. A pass-through request is then routed by parsing
+ * those few bytes alone and sent on with its model renamed by splicing: the
+ * rest of the body (a long conversation is hundreds of kilobytes) is never
+ * decoded into a string or parsed. Bytes, not text: every character JSON
+ * structure uses is ASCII, and UTF-8 never puts an ASCII byte inside a
+ * multi-byte character, so offsets are byte offsets the splice can cut at.
+ *
+ * The grammar check covers everything but the inside of strings (quotes are
+ * matched, escapes and control characters are not judged there): a body the
+ * scan calls valid is one JSON.parse accepts, or one whose only fault is in a
+ * string's contents, which the provider then refuses as it would from the
+ * client directly.
  */
 
+/** The top-level member names a scan locates. */
+export class MemberNames {
+  readonly #byLength = new Map<number, Array<[string, number]>>();
+
+  constructor(readonly names: readonly string[]) {
+    names.forEach((name, i) => {
+      const same = this.#byLength.get(name.length) ?? [];
+      same.push([name, i]);
+      this.#byLength.set(name.length, same);
+    });
+  }
+
+  /** The index of the name text[from..to) spells (a key without escapes), or -1. */
+  indexOf(text: Buffer, from: number, to: number): number {
+    const candidates = this.#byLength.get(to - from);
+    if (candidates === undefined) return -1;
+    const key = text.toString('latin1', from, to);
+    for (const [name, i] of candidates) if (name === key) return i;
+    return -1;
+  }
+}
+
+/** What a request is routed by: "model" (index 0), "stream" (1), "stream_options" (2). */
+export const ROUTING_MEMBERS = new MemberNames(['model', 'stream', 'stream_options']);
+
 export interface JsonScan {
+  /** The text is one JSON value by the grammar above, with nothing after it. */
+  valid: boolean;
   /** Brackets nest deeper than the limit (nothing else of the scan is meaningful then). */
   tooDeep: boolean;
-  /** Offsets of the last top-level "model" member's string value, quotes included; -1 when there is none, it is not a string, or it cannot be told for sure. */
-  modelStart: number;
-  modelEnd: number;
+  /**
+   * Where the value of each tracked top-level member sits (the last one of
+   * duplicates, as JSON.parse keeps): spans[2i] and spans[2i + 1] are the
+   * offsets of the value of members.names[i] (quotes included for a string),
+   * -1 when it is absent.
+   */
+  spans: number[];
   /** Offset of the top-level object's opening brace (-1 when the text is not an object). */
   objectStart: number;
   /** A top-level key is written with escapes: it might spell any name, so no member position can be trusted. */
@@ -51,52 +89,165 @@ function hasBackslash(text: Buffer, from: number, to: number): boolean {
   return false;
 }
 
-/** Scans `text` (assumed to be the JSON that JSON.parse will judge; an invalid text is refused there). */
-export function scanJson(text: Buffer, maxDepth: number): JsonScan {
-  const out: JsonScan = { tooDeep: false, modelStart: -1, modelEnd: -1, objectStart: -1, escapedKey: false };
+function isDigit(c: number | undefined): boolean {
+  return c !== undefined && c >= 0x30 && c <= 0x39;
+}
+
+/** Offset just past the number starting at `i` (JSON's grammar: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?), or -1 when it is not one. */
+function numberEnd(text: Buffer, i: number): number {
+  if (text[i] === 0x2d) i++; // -
+  if (text[i] === 0x30) i++;
+  else if (isDigit(text[i])) while (isDigit(text[i])) i++;
+  else return -1;
+  if (text[i] === 0x2e) {
+    // .
+    if (!isDigit(text[++i])) return -1;
+    while (isDigit(text[i])) i++;
+  }
+  if (text[i] === 0x65 || text[i] === 0x45) {
+    // e E
+    i++;
+    if (text[i] === 0x2b || text[i] === 0x2d) i++;
+    if (!isDigit(text[i])) return -1;
+    while (isDigit(text[i])) i++;
+  }
+  return i;
+}
+
+/** Does `word` (ASCII) sit at text[i..]? */
+function literalAt(text: Buffer, i: number, word: string): boolean {
+  for (let k = 0; k < word.length; k++) if (text[i + k] !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+// What the scanner expects next.
+const VALUE = 0;
+/** After `[`: a value or `]`. */
+const VALUE_OR_CLOSE = 1;
+/** After `{`: a key or `}`. */
+const KEY_OR_CLOSE = 2;
+const KEY = 3;
+const COLON = 4;
+/** After a value: `,`, the container's closing bracket, or (at the top) the end. */
+const AFTER_VALUE = 5;
+
+const IN_OBJECT = 1;
+const IN_ARRAY = 2;
+
+/** The kinds of the open containers, outermost first (IN_OBJECT / IN_ARRAY): one buffer for every scan (a scan runs synchronously to its end). */
+let openKinds = new Uint8Array(129);
+
+/** Scans `text`, locating the values of the top-level `members`; see JsonScan for what it reports. */
+export function scanJson(text: Buffer, maxDepth: number, members: MemberNames = ROUTING_MEMBERS): JsonScan {
+  const spans = new Array<number>(members.names.length * 2).fill(-1);
+  const out: JsonScan = { valid: false, tooDeep: false, spans, objectStart: -1, escapedKey: false };
+  if (openKinds.length <= maxDepth) openKinds = new Uint8Array(maxDepth + 1);
+  const open = openKinds;
   let depth = 0;
-  /** At depth 1, the next string is a member name. */
-  let keyNext = false;
-  /** The last member name at depth 1 was "model": its value comes next. */
-  let modelValueNext = false;
+  let state = VALUE;
+  /** The index of the tracked member whose value is being read at depth 1 (-1 for any other). */
+  let member = -1;
+  let valueStart = -1;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text[i]!;
-    if (c === QUOTE) {
-      const start = i;
-      i = stringEnd(text, i);
-      if (depth !== 1) continue;
-      if (keyNext) {
-        keyNext = false;
-        const escaped = hasBackslash(text, start + 1, i);
-        if (escaped) out.escapedKey = true;
-        // "model" is 5 characters: the closing quote sits 6 after the opening one.
-        modelValueNext = !escaped && i - start === 6 && text[start + 1] === 0x6d && text.toString('latin1', start + 1, i) === 'model';
-        // a later "model" member replaces an earlier one (JSON.parse keeps the last)
-        if (modelValueNext) out.modelStart = out.modelEnd = -1;
-      } else if (modelValueNext) {
-        modelValueNext = false;
-        out.modelStart = start;
-        out.modelEnd = i + 1;
+    if (isSpace(c)) continue;
+    if (state === VALUE_OR_CLOSE || state === KEY_OR_CLOSE) {
+      if (c === (state === VALUE_OR_CLOSE ? 0x5d : 0x7d)) {
+        // an empty container closed: the value it was ends here
+        depth--;
+        state = AFTER_VALUE;
+        if (depth === 1 && member >= 0) {
+          spans[2 * member] = valueStart;
+          spans[2 * member + 1] = i + 1;
+          member = -1;
+        }
+        continue;
       }
-      continue;
+      state = state === VALUE_OR_CLOSE ? VALUE : KEY;
     }
-    if (c === 0x7b || c === 0x5b) {
-      // `{` or `[`
-      if (++depth > maxDepth) {
-        out.tooDeep = true;
-        return out;
+    switch (state) {
+      case VALUE:
+        if (depth === 1) valueStart = i;
+        if (c === QUOTE) {
+          i = stringEnd(text, i);
+          if (i >= n) return out;
+          state = AFTER_VALUE;
+        } else if (c === 0x7b || c === 0x5b) {
+          // `{` or `[`
+          if (++depth > maxDepth) {
+            out.tooDeep = true;
+            return out;
+          }
+          open[depth] = c === 0x7b ? IN_OBJECT : IN_ARRAY;
+          if (c === 0x7b && depth === 1) out.objectStart = i;
+          state = c === 0x7b ? KEY_OR_CLOSE : VALUE_OR_CLOSE;
+          continue; // the value ends at its closing bracket
+        } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
+          // true false null
+          const word = c === 0x74 ? 'true' : c === 0x66 ? 'false' : 'null';
+          if (!literalAt(text, i, word)) return out;
+          i += word.length - 1;
+          state = AFTER_VALUE;
+        } else {
+          const end = numberEnd(text, i);
+          if (end < 0) return out;
+          i = end - 1;
+          state = AFTER_VALUE;
+        }
+        break;
+      case KEY: {
+        if (c !== QUOTE) return out;
+        const start = i;
+        i = stringEnd(text, i);
+        if (i >= n) return out;
+        if (depth === 1) {
+          const escaped = hasBackslash(text, start + 1, i);
+          if (escaped) out.escapedKey = true;
+          member = escaped ? -1 : members.indexOf(text, start + 1, i);
+        }
+        state = COLON;
+        continue;
       }
-      if (depth === 1 && c === 0x7b && out.objectStart < 0) {
-        out.objectStart = i;
-        keyNext = true;
-      }
-      modelValueNext = false;
-    } else if (c === 0x7d || c === 0x5d) depth--;
-    else if (depth === 1 && c === 0x2c) keyNext = true;
-    else if (modelValueNext && c !== 0x3a && !isSpace(c)) modelValueNext = false; // a number, true, null…: not a string
+      case COLON:
+        if (c !== 0x3a) return out;
+        state = VALUE;
+        continue;
+      case AFTER_VALUE:
+        if (depth === 0) return out; // something after the top-level value
+        if (c === 0x2c) {
+          state = open[depth] === IN_OBJECT ? KEY : VALUE;
+          continue;
+        }
+        if (c !== (open[depth] === IN_OBJECT ? 0x7d : 0x5d)) return out;
+        depth--; // a container closed: the value it was ends here
+        break;
+    }
+    // A value just ended at i (a scalar, or a container closed back to this depth).
+    if (depth === 1 && member >= 0) {
+      spans[2 * member] = valueStart;
+      spans[2 * member + 1] = i + 1;
+      member = -1;
+    }
   }
+  out.valid = state === AFTER_VALUE && depth === 0;
   return out;
+}
+
+/** A string's bytes hold no escape and no control character: its text is the bytes between the quotes. */
+function plainString(body: Buffer, start: number, end: number): boolean {
+  for (let i = start + 1; i < end - 1; i++) if (body[i]! < 0x20 || body[i] === 0x5c) return false;
+  return true;
+}
+
+/** The value at body[start..end) (a scan's span; undefined for -1): plain strings and true/false directly, anything else by JSON.parse (which may throw). */
+export function spanValue(body: Buffer, start: number, end: number): unknown {
+  if (start < 0) return undefined;
+  const first = body[start];
+  if (first === 0x22 && plainString(body, start, end)) return body.toString('utf8', start + 1, end - 1);
+  if (first === 0x74 && end - start === 4) return true;
+  if (first === 0x66 && end - start === 5) return false;
+  return JSON.parse(body.toString('utf8', start, end));
 }
 
 /**
@@ -105,8 +256,9 @@ export function scanJson(text: Buffer, maxDepth: number): JsonScan {
  * `current` is the parsed value of "model", checked against the bytes found.
  */
 export function spliceModel(text: Buffer, scan: JsonScan, current: unknown, model: string): Buffer | null {
-  if (scan.escapedKey || scan.modelStart < 0 || typeof current !== 'string') return null;
-  const found = text.toString('utf8', scan.modelStart, scan.modelEnd);
+  const [start, end] = scan.spans as [number, number]; // "model" is ROUTING_MEMBERS' first
+  if (scan.escapedKey || start < 0 || text[start] !== QUOTE || typeof current !== 'string') return null;
+  const found = text.toString('utf8', start, end);
   if (found !== JSON.stringify(current)) {
     // the client wrote it with escapes; make sure they spell the same name
     try {
@@ -115,7 +267,7 @@ export function spliceModel(text: Buffer, scan: JsonScan, current: unknown, mode
       return null;
     }
   }
-  return Buffer.concat([text.subarray(0, scan.modelStart), Buffer.from(JSON.stringify(model)), text.subarray(scan.modelEnd)]);
+  return Buffer.concat([text.subarray(0, start), Buffer.from(JSON.stringify(model)), text.subarray(end)]);
 }
 
 /** The body with `"name":value,` inserted as the object's first member (the caller knows `name` is absent). */

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { KrouterError } from '../../shared/errors.js';
-import { isSpace, scanJson, type JsonScan } from './json-scan.js';
+import { isSpace, scanJson, spanValue, type JsonScan } from './json-scan.js';
 import { readCappedBuffer } from './relay/write.js';
 
 /** Deeper JSON than this is refused before parsing: nothing legitimate nests so far, and deep input is a stack-exhaustion vector. */
@@ -43,20 +43,57 @@ function firstNonSpace(b: Buffer): number {
   return -1;
 }
 
-/** A parsed JSON object body with its bytes and what the scan found in them (see json-scan.ts). */
-export interface JsonBody {
-  value: Record<string, unknown>;
-  raw: Buffer;
-  scan: JsonScan;
+/**
+ * A JSON object body: its bytes, what the scan found in them (see
+ * json-scan.ts), the members krouter routes by, and the whole value, parsed
+ * on first use. A pass-through request never needs the whole value.
+ */
+export class JsonBody {
+  #value: Record<string, unknown> | undefined;
+
+  private constructor(
+    readonly raw: Buffer,
+    readonly scan: JsonScan,
+    value: Record<string, unknown> | undefined,
+    /** The top-level members "model", "stream" and "stream_options" (undefined when absent). */
+    readonly model: unknown,
+    readonly stream: unknown,
+    readonly streamOptions: unknown,
+  ) {
+    this.#value = value;
+  }
+
+  /** The whole body, parsed once. Throws invalid_json for a body whose only fault is inside a string (see json-scan.ts). */
+  get value(): Record<string, unknown> {
+    return (this.#value ??= parseObject(this.raw));
+  }
+
+  /**
+   * Checks and reads a body. `whole: false` parses only the routing members
+   * when the scan vouches for their positions (a valid object, no escaped
+   * top-level key); anything else is parsed whole, which also gives the
+   * precise error for a body that is not a JSON object.
+   */
+  static parse(body: Buffer, whole: boolean): JsonBody {
+    if (body.length === 0) throw new KrouterError('invalid_json', 'The request body is empty: send a JSON object.');
+    const scan = scanJson(body, MAX_JSON_DEPTH);
+    if (scan.tooDeep) {
+      throw new KrouterError('invalid_json', `The request body nests JSON deeper than ${MAX_JSON_DEPTH} levels; flatten it.`);
+    }
+    if (!whole && scan.valid && scan.objectStart >= 0 && !scan.escapedKey) {
+      try {
+        const at = scan.spans; // ROUTING_MEMBERS: model, stream, stream_options
+        return new JsonBody(body, scan, undefined, spanValue(body, at[0]!, at[1]!), spanValue(body, at[2]!, at[3]!), spanValue(body, at[4]!, at[5]!));
+      } catch {
+        // a member's string is not valid JSON inside: parsed whole below, for the precise error
+      }
+    }
+    const value = parseObject(body);
+    return new JsonBody(body, scan, value, value['model'], value['stream'], value['stream_options']);
+  }
 }
 
-/** Parses a JSON object body, refusing too-deep nesting before parsing it. */
-export function parseJsonBody(body: Buffer): JsonBody {
-  if (body.length === 0) throw new KrouterError('invalid_json', 'The request body is empty: send a JSON object.');
-  const scan = scanJson(body, MAX_JSON_DEPTH);
-  if (scan.tooDeep) {
-    throw new KrouterError('invalid_json', `The request body nests JSON deeper than ${MAX_JSON_DEPTH} levels; flatten it.`);
-  }
+function parseObject(body: Buffer): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8'));
@@ -66,7 +103,12 @@ export function parseJsonBody(body: Buffer): JsonBody {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new KrouterError('invalid_json', 'The request body must be a JSON object ({…}), not an array or a scalar.');
   }
-  return { value: value as Record<string, unknown>, raw: body, scan };
+  return value as Record<string, unknown>;
+}
+
+/** Parses a JSON object body whole, refusing too-deep nesting before parsing it. */
+export function parseJsonBody(body: Buffer): JsonBody {
+  return JsonBody.parse(body, true);
 }
 
 export function parseJsonObject(body: Buffer): Record<string, unknown> {

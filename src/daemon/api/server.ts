@@ -9,7 +9,7 @@ import { handleCountTokens } from './handlers/count-tokens.js';
 import { handleGenerate } from './handlers/generate.js';
 import { handleModelInfo, handleModels } from './handlers/models.js';
 import { formatOfPath, matchRoute, ROUTES_HELP } from './inbound.js';
-import { checkJsonContentType, parseJsonBody, readBody, type JsonBody } from './read-body.js';
+import { checkJsonContentType, JsonBody, readBody } from './read-body.js';
 
 /** The /v1 listener: node:http with the configured limits; every /v1 route needs a krouter key. */
 export function createApiServer(services: ApiServices): Server {
@@ -124,7 +124,8 @@ async function handle(services: ApiServices, req: IncomingMessage, res: ServerRe
   try {
     const raw = await readBody(req, services.config.server.bodyLimitBytes);
     checkJsonContentType(req, raw);
-    body = parseJsonBody(raw);
+    // Generation is routed by a few top-level members: the rest is parsed only if a translation (or debug capture) needs it.
+    body = JsonBody.parse(raw, (route.op !== 'generate' && route.op !== 'embeddings') || services.debug.on);
   } catch (e) {
     return sendError(res, route.format, e, e instanceof KrouterError && e.code === 'body_too_large' ? { connection: 'close' } : {});
   }

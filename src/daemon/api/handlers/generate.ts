@@ -50,9 +50,8 @@ function asClientError(e: unknown): unknown {
  * and log the metadata.
  */
 export async function handleGenerate(ctx: RequestContext, route: Route, json: JsonBody): Promise<void> {
-  const body = json.value;
-  const rawModel = route.model ?? body['model'];
-  const stream = route.op === 'generate' && (route.stream ?? body['stream'] === true);
+  const rawModel = route.model ?? json.model;
+  const stream = route.op === 'generate' && (route.stream ?? json.stream === true);
   const row: RequestLogRow = {
     time: ctx.startedAt,
     keyId: ctx.key.id,
@@ -69,7 +68,7 @@ export async function handleGenerate(ctx: RequestContext, route: Route, json: Js
     ...NO_USAGE,
   };
   // Debug mode: tees the response and writes the pair once `row` gets its log id (a no-op while off).
-  ctx.services.debug.watch(ctx, body, row);
+  if (ctx.services.debug.on) ctx.services.debug.watch(ctx, json.value, row);
   try {
     if (typeof rawModel !== 'string' || rawModel.length === 0) {
       throw new KrouterError('invalid_request', 'The request has no "model": name a combo or provider/model (GET /v1/models lists them).');
@@ -83,13 +82,11 @@ export async function handleGenerate(ctx: RequestContext, route: Route, json: Js
       );
     }
     let pivot: PivotRequest | Promise<PivotRequest> | null = null;
-    const decode = (c: FormatCodec): PivotRequest => c.decodeRequest(route.format === 'gemini' ? { ...body, model, stream } : body);
-    const streamOpts = body['stream_options'];
+    const decode = (c: FormatCodec): PivotRequest => c.decodeRequest(route.format === 'gemini' ? { ...json.value, model, stream } : json.value);
+    const streamOpts = json.streamOptions;
     const inbound: Inbound = {
       format: route.format,
-      body,
-      raw: json.raw,
-      scan: json.scan,
+      json,
       model,
       stream,
       clientWantsUsage: streamOpts !== null && typeof streamOpts === 'object' && (streamOpts as Record<string, unknown>)['include_usage'] === true,

@@ -88,20 +88,20 @@ export async function passthroughAttempt(
  * the position, re-serialised otherwise.
  */
 export function passthroughPayload(inbound: Inbound, model: string): string | Buffer {
-  const { raw, scan, body } = inbound;
+  const { raw, scan } = inbound.json;
   const wantUsage = inbound.format === 'openai-chat' && inbound.stream;
   if (inbound.format === 'gemini') return raw;
-  if (!wantUsage || body['stream_options'] === undefined) {
-    let out = spliceModel(raw, scan, body['model'], model);
+  if (!wantUsage || inbound.json.streamOptions === undefined) {
+    let out = spliceModel(raw, scan, inbound.json.model, model);
     if (out !== null && wantUsage) {
       // inserted first, so the offsets of the scan (model and after) are not needed again
       out = insertMember(out, scan, 'stream_options', { include_usage: true });
     }
     if (out !== null) return out;
   }
-  const copy: Record<string, unknown> = { ...body, model };
+  const copy: Record<string, unknown> = { ...inbound.json.value, model };
   if (wantUsage) {
-    const opts = body['stream_options'];
+    const opts = inbound.json.streamOptions;
     copy['stream_options'] = { ...(opts !== null && typeof opts === 'object' ? opts : {}), include_usage: true };
   }
   return JSON.stringify(copy);

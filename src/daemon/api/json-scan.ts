@@ -15,6 +15,12 @@
  * client directly.
  */
 
+/** Do the bytes from `from` on spell `name` (ASCII)? Compared in place: no string is made of a key. */
+function bytesSpell(text: Buffer, from: number, name: string): boolean {
+  for (let k = 0; k < name.length; k++) if (text[from + k] !== name.charCodeAt(k)) return false;
+  return true;
+}
+
 /** The top-level member names a scan locates. */
 export class MemberNames {
   readonly #byLength = new Map<number, Array<[string, number]>>();
@@ -31,8 +37,7 @@ export class MemberNames {
   indexOf(text: Buffer, from: number, to: number): number {
     const candidates = this.#byLength.get(to - from);
     if (candidates === undefined) return -1;
-    const key = text.toString('latin1', from, to);
-    for (const [name, i] of candidates) if (name === key) return i;
+    for (const [name, i] of candidates) if (bytesSpell(text, from, name)) return i;
     return -1;
   }
 }
@@ -114,12 +119,6 @@ function numberEnd(text: Buffer, i: number): number {
   return i;
 }
 
-/** Does `word` (ASCII) sit at text[i..]? */
-function literalAt(text: Buffer, i: number, word: string): boolean {
-  for (let k = 0; k < word.length; k++) if (text[i + k] !== word.charCodeAt(k)) return false;
-  return true;
-}
-
 // What the scanner expects next.
 const VALUE = 0;
 /** After `[`: a value or `]`. */
@@ -186,7 +185,7 @@ export function scanJson(text: Buffer, maxDepth: number, members: MemberNames = 
         } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
           // true false null
           const word = c === 0x74 ? 'true' : c === 0x66 ? 'false' : 'null';
-          if (!literalAt(text, i, word)) return out;
+          if (!bytesSpell(text, i, word)) return out;
           i += word.length - 1;
           state = AFTER_VALUE;
         } else {

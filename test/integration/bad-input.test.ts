@@ -94,6 +94,23 @@ describe('bad input and bad upstreams', () => {
     assert.equal(r.status, 400, r.text);
     assertOpenAiError(r.json, 'invalid_json');
     assert.equal(ok.requests.length, before, 'nothing sent upstream');
+    // a pass-through body is not parsed whole, but its grammar is checked all the same
+    for (const body of ['{"model":"up/m","messages":[],}', '{"model":"up/m","messages":[]} {}', '{"model":"up/m","messages":[{"role":"user",,"content":"x"}]}', '{"model":"up/m","max_tokens":01}']) {
+      const bad = await post('/v1/chat/completions', body, { ...auth(), 'content-type': 'application/json' });
+      assert.equal(bad.status, 400, `${body}: ${bad.text}`);
+      assertOpenAiError(bad.json, 'invalid_json');
+    }
+    assert.equal(ok.requests.length, before, 'nothing sent upstream');
+    await assertHealthy();
+  });
+
+  it('a pass-through body whose only fault is inside a string goes to the provider as sent, and its refusal comes back', async () => {
+    const before = ok.requests.length;
+    // a raw tab inside a message: the grammar is fine, JSON forbids the character; krouter routes without reading it
+    const r = await post('/v1/chat/completions', '{"model":"up/m","messages":[{"role":"user","content":"a\tb"}]}', { ...auth(), 'content-type': 'application/json' });
+    assert.equal(r.status, 400, r.text);
+    assert.match(r.text, /could not parse the JSON body/, 'the provider’s own refusal');
+    assert.equal(ok.requests.length, before + 1, 'sent upstream once, no fallback on a client error');
     await assertHealthy();
   });
 

@@ -107,12 +107,8 @@ function parseObject(body: Buffer): Record<string, unknown> {
 }
 
 /** Parses a JSON object body whole, refusing too-deep nesting before parsing it. */
-export function parseJsonBody(body: Buffer): JsonBody {
-  return JsonBody.parse(body, true);
-}
-
 export function parseJsonObject(body: Buffer): Record<string, unknown> {
-  return parseJsonBody(body).value;
+  return JsonBody.parse(body, true).value;
 }
 
 /** Does the text nest brackets (outside strings) deeper than `max`? */

@@ -22,9 +22,10 @@ export interface RequestLogWriterOptions {
  * A commit costs far more than a row (its WAL pages, file locks and
  * syscalls), so while requests keep coming rows wait for company: inserted
  * 16 at a time a row cost 6.4 µs, 256 at a time 2.1 µs (one core of the
- * bench machine). The bound on rows keeps a row's wait under V8's
- * young-generation cycle at any request rate (both shrink as the rate grows),
- * so queued rows die young instead of being promoted to the old space.
+ * bench machine). The bound on rows keeps a row's wait a fraction of V8's
+ * young-generation cycle whatever the request rate (both shrink as it grows;
+ * batches of 1024 rows lived long enough to be promoted and cost more in all),
+ * so queued rows die young.
  *
  * When a batch is written matters at low concurrency: a write that lands
  * while a request is in flight delays that request. A request pushes its row

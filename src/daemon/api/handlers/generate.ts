@@ -67,7 +67,7 @@ export async function handleGenerate(ctx: RequestContext, route: Route, json: Js
     ttfbMs: null,
     ...NO_USAGE,
   };
-  // Debug mode: tees the response and writes the pair once `row` gets its log id (a no-op while off).
+  // Debug mode: tees the response and writes the pair once `row` gets its log id (the body was parsed whole for it).
   if (ctx.services.debug.on) ctx.services.debug.watch(ctx, json.value, row);
   try {
     if (typeof rawModel !== 'string' || rawModel.length === 0) {

@@ -21,29 +21,17 @@ function bytesSpell(text: Buffer, from: number, name: string): boolean {
   return true;
 }
 
-/** The top-level member names a scan locates. */
-export class MemberNames {
-  readonly #byLength = new Map<number, Array<[string, number]>>();
+/** The top-level members a request is routed by; a scan locates their values (JsonScan.spans, in this order). */
+export const ROUTING_MEMBERS = ['model', 'stream', 'stream_options'] as const;
 
-  constructor(readonly names: readonly string[]) {
-    names.forEach((name, i) => {
-      const same = this.#byLength.get(name.length) ?? [];
-      same.push([name, i]);
-      this.#byLength.set(name.length, same);
-    });
+/** The index in ROUTING_MEMBERS of the name text[from..to) spells (a key without escapes), or -1. */
+function routingMember(text: Buffer, from: number, to: number): number {
+  for (let m = 0; m < ROUTING_MEMBERS.length; m++) {
+    const name = ROUTING_MEMBERS[m]!;
+    if (name.length === to - from && bytesSpell(text, from, name)) return m;
   }
-
-  /** The index of the name text[from..to) spells (a key without escapes), or -1. */
-  indexOf(text: Buffer, from: number, to: number): number {
-    const candidates = this.#byLength.get(to - from);
-    if (candidates === undefined) return -1;
-    for (const [name, i] of candidates) if (bytesSpell(text, from, name)) return i;
-    return -1;
-  }
+  return -1;
 }
-
-/** What a request is routed by: "model" (index 0), "stream" (1), "stream_options" (2). */
-export const ROUTING_MEMBERS = new MemberNames(['model', 'stream', 'stream_options']);
 
 export interface JsonScan {
   /** The text is one JSON value by the grammar above, with nothing after it. */
@@ -51,10 +39,10 @@ export interface JsonScan {
   /** Brackets nest deeper than the limit (nothing else of the scan is meaningful then). */
   tooDeep: boolean;
   /**
-   * Where the value of each tracked top-level member sits (the last one of
-   * duplicates, as JSON.parse keeps): spans[2i] and spans[2i + 1] are the
-   * offsets of the value of members.names[i] (quotes included for a string),
-   * -1 when it is absent.
+   * Where the value of each routing member sits (the last one of duplicates,
+   * as JSON.parse keeps): spans[2i] and spans[2i + 1] are the offsets of the
+   * value of ROUTING_MEMBERS[i] (quotes included for a string), -1 when it is
+   * absent.
    */
   spans: number[];
   /** Offset of the top-level object's opening brace (-1 when the text is not an object). */
@@ -136,15 +124,24 @@ const IN_ARRAY = 2;
 /** The kinds of the open containers, outermost first (IN_OBJECT / IN_ARRAY): one buffer for every scan (a scan runs synchronously to its end). */
 let openKinds = new Uint8Array(129);
 
-/** Scans `text`, locating the values of the top-level `members`; see JsonScan for what it reports. */
-export function scanJson(text: Buffer, maxDepth: number, members: MemberNames = ROUTING_MEMBERS): JsonScan {
-  const spans = new Array<number>(members.names.length * 2).fill(-1);
+/** Notes that the value of routing member `member` spans text[start..end) (nothing for -1); returns -1, the member now read. */
+function recordSpan(spans: number[], member: number, start: number, end: number): number {
+  if (member >= 0) {
+    spans[2 * member] = start;
+    spans[2 * member + 1] = end;
+  }
+  return -1;
+}
+
+/** Scans `text`; see JsonScan for what it reports. */
+export function scanJson(text: Buffer, maxDepth: number): JsonScan {
+  const spans = [-1, -1, -1, -1, -1, -1];
   const out: JsonScan = { valid: false, tooDeep: false, spans, objectStart: -1, escapedKey: false };
   if (openKinds.length <= maxDepth) openKinds = new Uint8Array(maxDepth + 1);
   const open = openKinds;
   let depth = 0;
   let state = VALUE;
-  /** The index of the tracked member whose value is being read at depth 1 (-1 for any other). */
+  /** The index of the routing member whose value is being read at depth 1 (-1 for any other). */
   let member = -1;
   let valueStart = -1;
   const n = text.length;
@@ -156,11 +153,7 @@ export function scanJson(text: Buffer, maxDepth: number, members: MemberNames = 
         // an empty container closed: the value it was ends here
         depth--;
         state = AFTER_VALUE;
-        if (depth === 1 && member >= 0) {
-          spans[2 * member] = valueStart;
-          spans[2 * member + 1] = i + 1;
-          member = -1;
-        }
+        if (depth === 1) member = recordSpan(spans, member, valueStart, i + 1);
         continue;
       }
       state = state === VALUE_OR_CLOSE ? VALUE : KEY;
@@ -203,7 +196,7 @@ export function scanJson(text: Buffer, maxDepth: number, members: MemberNames = 
         if (depth === 1) {
           const escaped = hasBackslash(text, start + 1, i);
           if (escaped) out.escapedKey = true;
-          member = escaped ? -1 : members.indexOf(text, start + 1, i);
+          member = escaped ? -1 : routingMember(text, start + 1, i);
         }
         state = COLON;
         continue;
@@ -223,11 +216,7 @@ export function scanJson(text: Buffer, maxDepth: number, members: MemberNames = 
         break;
     }
     // A value just ended at i (a scalar, or a container closed back to this depth).
-    if (depth === 1 && member >= 0) {
-      spans[2 * member] = valueStart;
-      spans[2 * member + 1] = i + 1;
-      member = -1;
-    }
+    if (depth === 1) member = recordSpan(spans, member, valueStart, i + 1);
   }
   out.valid = state === AFTER_VALUE && depth === 0;
   return out;

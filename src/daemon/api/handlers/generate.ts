@@ -1,5 +1,4 @@
 import { KrouterError } from '../../../shared/errors.js';
-import { NO_USAGE } from '../../formats/openai-chat/usage.js';
 import { InvalidRequest, UnsupportedContent, type FormatCodec, type PivotRequest } from '../../formats/pivot/types.js';
 import { codecFor, loadedCodec } from '../../formats/registry.js';
 import { adapterFor, type ProviderAdapter } from '../../providers/adapter.js';
@@ -65,7 +64,11 @@ export async function handleGenerate(ctx: RequestContext, route: Route, json: Js
     stream,
     latencyMs: 0,
     ttfbMs: null,
-    ...NO_USAGE,
+    promptTokens: null,
+    completionTokens: null,
+    totalTokens: null,
+    cachedTokens: null,
+    reasoningTokens: null,
   };
   // Debug mode: tees the response and writes the pair once `row` gets its log id (the body was parsed whole for it).
   if (ctx.services.debug.on) ctx.services.debug.watch(ctx, json.value, row);
@@ -109,11 +112,19 @@ export async function handleGenerate(ctx: RequestContext, route: Route, json: Js
         : translateAttempt(ctx, inbound, target, provider, adapter, url, abort);
     });
     row.attempts = result.attempts;
-    row.target = result.served.target;
-    row.status = result.served.status;
-    row.errorCode = result.served.errorCode;
-    row.ttfbMs = result.served.ttfbMs;
-    if (result.served.usage) Object.assign(row, result.served.usage);
+    const { served } = result;
+    row.target = result.target;
+    row.status = served.status;
+    row.errorCode = served.errorCode;
+    row.ttfbMs = served.ttfbMs;
+    const usage = served.usage;
+    if (usage !== null) {
+      row.promptTokens = usage.promptTokens;
+      row.completionTokens = usage.completionTokens;
+      row.totalTokens = usage.totalTokens;
+      row.cachedTokens = usage.cachedTokens;
+      row.reasoningTokens = usage.reasoningTokens;
+    }
   } catch (raw) {
     const e = asClientError(raw);
     if (e instanceof PlanFailure) row.attempts = e.attempts;

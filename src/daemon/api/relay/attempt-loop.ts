@@ -17,8 +17,10 @@ export type AttemptOutcome =
 export type AttemptFn = (target: PlannedTarget, provider: ProviderEntry, abort: ClientAbort) => Promise<AttemptOutcome>;
 
 export interface PlanResult {
-  /** The attempt that answered, or null when every target failed (an error was then thrown). */
-  served: Extract<AttemptOutcome, { done: true }> & { target: string };
+  /** The attempt that answered (when every target failed an error was thrown instead). */
+  served: Extract<AttemptOutcome, { done: true }>;
+  /** The id of the target that answered. */
+  target: string;
   attempts: AttemptDto[];
 }
 
@@ -69,7 +71,7 @@ export async function runPlan(services: ApiServices, plan: Plan, abort: ClientAb
     if (out.done) {
       attempts.push({ target: target.id, status: out.status, outcome: out.outcome, reason: out.reason, latencyMs });
       if (out.outcome === 'ok') health.ok(target);
-      return { served: { ...out, target: target.id }, attempts };
+      return { served: out, target: target.id, attempts };
     }
     attempts.push({ target: target.id, status: out.status, outcome: out.cls.outcome, reason: out.cls.reason, latencyMs });
     if (abort.aborted) break;

@@ -67,7 +67,8 @@ export async function translateAttempt(
   } catch (e) {
     return badSuccess(`HTTP 200 with a body krouter could not read as ${adapter.format} (${(e as Error).message})`);
   }
-  const res = { ...decoded, created: decoded.created ?? nowSeconds() };
+  const res = decoded; // a fresh object of this answer's alone: completed in place, not copied
+  res.created ??= nowSeconds();
   // A string goes out in one write with the headers (node prepends them); a Buffer would take a writev.
   const out = JSON.stringify(inCodec.encodeResponse(res, pivot));
   ctx.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out), 'x-krouter-target': target.id });

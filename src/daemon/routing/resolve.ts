@@ -42,7 +42,7 @@ export function resolvePlan(model: string, catalog: Catalog, nextTurn: (combo: s
   } else {
     const ref = parseTargetRef(model);
     if (ref === null || !catalog.provider(ref.provider)) return null;
-    plan = { model, kind: 'direct', strategy: null, targets: [{ ...ref, via: [] }] };
+    plan = { model, kind: 'direct', strategy: null, targets: [{ provider: ref.provider, model: ref.model, id: ref.id, via: [] }] };
   }
   if (cache.plans.size >= MAX_CACHED_PLANS) cache.plans.clear();
   cache.plans.set(model, plan);
@@ -77,7 +77,7 @@ function expand(name: string, via: string[], catalog: Catalog, nextTurn: (combo:
     const ref = parseTargetRef(t);
     if (ref === null || seen.has(ref.id)) continue;
     seen.add(ref.id);
-    out.push({ ...ref, via: path });
+    out.push({ provider: ref.provider, model: ref.model, id: ref.id, via: path });
   }
   return rotated;
 }

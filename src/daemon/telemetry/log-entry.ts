@@ -1,12 +1,17 @@
 import type { LogEntryDto } from '../../shared/admin-types.js';
-import type { StoredLogRow } from '../store/types.js';
+import type { RequestLogRow, StoredLogRow } from '../store/types.js';
 
 export function toLogEntryDto(row: StoredLogRow): LogEntryDto {
+  return newLogEntryDto(row, row.id, row.keyName);
+}
+
+/** The entry of a row just written (its id and key name beside it, not copied into it: the writer publishes every row while someone watches). */
+export function newLogEntryDto(row: RequestLogRow, id: number, keyName: string | null): LogEntryDto {
   return {
-    id: row.id,
+    id,
     time: new Date(row.time).toISOString(),
     keyId: row.keyId,
-    keyName: row.keyName,
+    keyName,
     clientIp: row.clientIp,
     route: row.route,
     modelAsked: row.modelAsked,

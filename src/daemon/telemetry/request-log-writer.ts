@@ -1,6 +1,6 @@
 import type { RequestLogRepo, RequestLogRow } from '../store/types.js';
 import type { EventBus } from './event-bus.js';
-import { toLogEntryDto } from './log-entry.js';
+import { newLogEntryDto } from './log-entry.js';
 import type { Logger } from './logger.js';
 
 export interface RequestLogWriterOptions {
@@ -129,7 +129,7 @@ export class RequestLogWriter {
     if (this.bus.listenerCount('request') === 0) return;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
-      this.bus.emit('request', toLogEntryDto({ ...row, id: ids[i]!, keyName: this.keyName(row.keyId) }));
+      this.bus.emit('request', newLogEntryDto(row, ids[i]!, this.keyName(row.keyId)));
     }
   }
 

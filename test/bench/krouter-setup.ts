@@ -57,8 +57,9 @@ async function configure(socket: string, home: string, mockUrl: string): Promise
 }
 
 /** Spawns `node [nodeArgs] bin/krouter.js daemon` and waits (bounded) for its admin socket to report the /v1 port. */
-async function spawnDaemon(home: string, socket: string, nodeArgs: string[]): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  const child = spawn(process.execPath, [...nodeArgs, KROUTER_BIN, 'daemon'], { cwd: REPO_ROOT, env: childEnv(daemonEnv(home, socket, 0)), stdio: ['ignore', 'pipe', 'pipe'] });
+async function spawnDaemon(home: string, socket: string, nodeArgs: string[], checkout = REPO_ROOT): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+  const bin = checkout === REPO_ROOT ? KROUTER_BIN : join(checkout, 'bin', 'krouter.js');
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'daemon'], { cwd: checkout, env: childEnv(daemonEnv(home, socket, 0)), stdio: ['ignore', 'pipe', 'pipe'] });
   trackPid(child.pid);
   let out = '';
   const keep = (d: string): void => {
@@ -104,6 +105,8 @@ export interface KrouterOptions {
   nodeArgs?: string[];
   /** Extra config.json sections (bench --config); with `log: false` its {"enabled": false} wins over them. */
   config?: Record<string, Record<string, unknown>>;
+  /** Another built checkout whose daemon runs instead of this one's (bench/ab.ts); configured by this checkout's CLI. */
+  checkout?: string;
 }
 
 export async function startKrouter(o: KrouterOptions): Promise<Krouter> {
@@ -112,7 +115,7 @@ export async function startKrouter(o: KrouterOptions): Promise<Krouter> {
   const { home, socket } = newHome(Object.keys(config).length === 0 ? undefined : config);
   let child: ChildProcess | null = null;
   try {
-    const d = await spawnDaemon(home, socket, o.nodeArgs ?? []);
+    const d = await spawnDaemon(home, socket, o.nodeArgs ?? [], o.checkout);
     child = d.child;
     const key = await configure(socket, home, o.mockUrl);
     const c = d.child;

@@ -21,14 +21,14 @@
  *
  * Only 127.0.0.1; every process is killed at the end, also on error or Ctrl-C.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMBO_PASS, COMBO_TRANSLATE, REPO_ROOT, startKrouter, type Krouter } from './krouter-setup.js';
-import { cpuPlan, ForeignCpu, killAllSync, pin, procTicks, spawnListening, TICKS_PER_SEC, trackPid, untrackPid, type Proc } from './procs.js';
-import type { LoadReply, LoadResult, ThroughputOp, ThroughputResult } from './protocol.js';
+import { LoadGen } from './loadgen-client.js';
+import { cpuPlan, ForeignCpu, killAllSync, pin, procTicks, spawnListening, TICKS_PER_SEC, type Proc } from './procs.js';
+import type { ThroughputOp, ThroughputResult } from './protocol.js';
 import { median } from './stats.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -90,43 +90,6 @@ function parseArgs(argv: string[]): Params {
   return p;
 }
 
-/** A load generator of its own for one daemon (both must load at the same time). */
-class Generator {
-  readonly #child: ChildProcess;
-  readonly #waiting = new Map<number, (r: LoadReply) => void>();
-  #next = 1;
-
-  constructor(cpu: string | undefined) {
-    this.#child = fork(join(HERE, 'loadgen.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, NODE_OPTIONS: '' } });
-    trackPid(this.#child.pid);
-    pin(this.#child.pid, cpu);
-    this.#child.on('message', (m: LoadReply) => {
-      this.#waiting.get(m.id)?.(m);
-      this.#waiting.delete(m.id);
-    });
-  }
-
-  run(op: ThroughputOp): Promise<ThroughputResult> {
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`load generator: no answer within ${op.warmupMs + op.durationMs + 60_000} ms`)), op.warmupMs + op.durationMs + 60_000);
-      this.#waiting.set(id, (m) => {
-        clearTimeout(timer);
-        if (!m.ok) return reject(new Error(`load generator: ${m.error}`));
-        const r: LoadResult = m.result;
-        if (r.kind !== 'throughput') return reject(new Error(`load generator answered a ${r.kind} op`));
-        resolve(r);
-      });
-      this.#child.send({ id, op });
-    });
-  }
-
-  stop(): void {
-    this.#child.kill('SIGKILL');
-    untrackPid(this.#child.pid);
-  }
-}
-
 const SYSTEM = 'You are a careful coding assistant. Answer briefly, in plain text, and say so when you are not sure. '.repeat(3);
 const USER = 'Here is a small function; explain what it does and suggest one improvement:\n\nfunction add(a, b) {\n  return a + b;\n}\n'.repeat(5);
 
@@ -147,24 +110,24 @@ async function main(): Promise<void> {
   const mock: Proc = await spawnListening('mock', join(HERE, 'mock-upstream.js'), {});
   pin(mock.pid, plan?.others);
   const mockUrl = `http://127.0.0.1:${mock.port}`;
-  const sides: Array<{ name: string; k: Krouter; gen: Generator; cpu: number[]; rps: number[] }> = [];
+  const sides: Array<{ name: string; k: Krouter; gen: LoadGen; cpu: number[]; rps: number[] }> = [];
   for (const [name, checkout] of [
     ['this', REPO_ROOT],
     ['base', p.base],
   ] as const) {
     const k = await startKrouter({ name, mockUrl, log: p.log, checkout });
     pin(k.pid, plan?.server);
-    sides.push({ name, k, gen: new Generator(plan?.others), cpu: [], rps: [] });
+    sides.push({ name, k, gen: new LoadGen(plan?.others), cpu: [], rps: [] });
   }
   process.stderr.write(`[ab] this checkout (${REPO_ROOT}) against ${p.base}: ${p.route} route, ${p.rounds} rounds of ${p.durationMs} ms at concurrency ${p.concurrency} each, request log ${p.log ? 'on' : 'off'}\n`);
-  await Promise.all(sides.map((s) => s.gen.run(op(s.k, model, p.concurrency, 500, 2000))));
+  await Promise.all(sides.map((s) => s.gen.call<ThroughputResult>(op(s.k, model, p.concurrency, 500, 2000), 60_000)));
   const noise: number[] = [];
   for (let r = 0; r < p.rounds; r++) {
     // the side whose load starts first meets a busier core: the order alternates, so that falls on both alike
     const order = r % 2 === 0 ? sides : [...sides].reverse();
     const t0 = order.map((s) => procTicks(s.k.pid));
     const foreign = new ForeignCpu();
-    const out = await Promise.all(order.map((s) => s.gen.run(op(s.k, model, p.concurrency, 0, p.durationMs))));
+    const out = await Promise.all(order.map((s) => s.gen.call<ThroughputResult>(op(s.k, model, p.concurrency, 0, p.durationMs), p.durationMs + 60_000)));
     noise.push(foreign.cores());
     order.forEach((s, i) => {
       const o = out[i]!;

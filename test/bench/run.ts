@@ -17,16 +17,17 @@
  * everything is killed at the end, also on error or Ctrl-C. Not a test: it
  * asserts nothing and never runs in `npm test`.
  */
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { LoadGen } from './loadgen-client.js';
 import { coldDaemonCommand, COMBO_PASS, COMBO_TRANSLATE, prepareColdHome, REPO_ROOT, startKrouter, type ColdHome, type Krouter } from './krouter-setup.js';
-import { coldStart, cpuPlan, fetchJson, ForeignCpu, freePort, killAllSync, pin, procTicks, RssSampler, rssKb, sleep, spawnListening, TICKS_PER_SEC, trackPid, untrackPid, waitQuiet, type CpuPlan, type Proc } from './procs.js';
+import { coldStart, cpuPlan, fetchJson, ForeignCpu, freePort, killAllSync, pin, procTicks, RssSampler, rssKb, sleep, spawnListening, TICKS_PER_SEC, waitQuiet, type CpuPlan, type Proc } from './procs.js';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './profile-summary.js';
-import { FRAME_MARKER, type LatencyOp, type LatencyResult, type LoadOp, type LoadReply, type LoadResult, type LoadTarget, type MockStats, type StreamResult, type ThroughputOp, type ThroughputResult } from './protocol.js';
+import { FRAME_MARKER, type LatencyOp, type LatencyResult, type LoadOp, type LoadResult, type LoadTarget, type MockStats, type StreamResult, type ThroughputOp, type ThroughputResult } from './protocol.js';
 import { mean, median, percentileSorted, slope, sortedCopy, spread, type Spread } from './stats.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -103,52 +104,6 @@ function configArg(text: string): Record<string, Record<string, unknown>> {
   const isObject = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
   if (!isObject(v) || !Object.values(v).every(isObject)) throw new Error('--config needs an object of config sections, e.g. \'{"log":{"flushRows":1024}}\'');
   return v as Record<string, Record<string, unknown>>;
-}
-
-// ------------------------------------------------------------------ load generator (child process)
-
-class LoadGen {
-  readonly #child: ChildProcess;
-  readonly #pending = new Map<number, { resolve: (r: LoadResult) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
-  #next = 1;
-
-  constructor(cpus: string | undefined) {
-    this.#child = fork(join(HERE, 'loadgen.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, NODE_OPTIONS: '' } });
-    trackPid(this.#child.pid);
-    pin(this.#child.pid, cpus);
-    this.#child.on('message', (m: LoadReply) => {
-      const p = this.#pending.get(m.id);
-      if (!p) return;
-      this.#pending.delete(m.id);
-      clearTimeout(p.timer);
-      if (m.ok) p.resolve(m.result);
-      else p.reject(new Error(`load generator: ${m.error}`));
-    });
-    this.#child.on('exit', (code) => {
-      for (const p of this.#pending.values()) {
-        clearTimeout(p.timer);
-        p.reject(new Error(`load generator exited (${code})`));
-      }
-      this.#pending.clear();
-    });
-  }
-
-  call<R extends LoadResult>(op: LoadOp, timeoutMs: number): Promise<R> {
-    const id = this.#next++;
-    return new Promise<R>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new Error(`load generator: ${op.op} gave no answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.#pending.set(id, { resolve: resolve as (r: LoadResult) => void, reject, timer });
-      this.#child.send({ id, op });
-    });
-  }
-
-  stop(): void {
-    if (this.#child.exitCode === null) this.#child.kill('SIGKILL');
-    untrackPid(this.#child.pid);
-  }
 }
 
 // ------------------------------------------------------------------ requests

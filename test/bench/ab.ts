@@ -27,13 +27,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMBO_PASS, COMBO_TRANSLATE, REPO_ROOT, startKrouter, type Krouter } from './krouter-setup.js';
 import { LoadGen } from './loadgen-client.js';
-import { cpuPlan, ForeignCpu, killAllSync, pin, procTicks, spawnListening, TICKS_PER_SEC, type Proc } from './procs.js';
+import { cpuPlan, ForeignCpu, killAllSync, pin, procTicks, QUIET_CORES, spawnListening, TICKS_PER_SEC, type Proc } from './procs.js';
+import { chatTarget } from './requests.js';
 import type { ThroughputOp, ThroughputResult } from './protocol.js';
 import { median } from './stats.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-/** Other processes' CPU and stolen time (cores) above which a round's ratio is noise (as in run.ts). */
-const QUIET_CORES = 0.15;
 
 interface Params {
   base: string;
@@ -90,12 +89,8 @@ function parseArgs(argv: string[]): Params {
   return p;
 }
 
-const SYSTEM = 'You are a careful coding assistant. Answer briefly, in plain text, and say so when you are not sure. '.repeat(3);
-const USER = 'Here is a small function; explain what it does and suggest one improvement:\n\nfunction add(a, b) {\n  return a + b;\n}\n'.repeat(5);
-
 function op(k: Krouter, model: string, concurrency: number, warmupMs: number, durationMs: number): ThroughputOp {
-  const body = JSON.stringify({ model, messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: USER }], max_tokens: 256, temperature: 0.2, stream: false });
-  return { op: 'throughput', target: { url: `${k.baseUrl}/v1/chat/completions`, headers: { 'content-type': 'application/json', authorization: `Bearer ${k.key}` }, body }, concurrency, warmupMs, durationMs };
+  return { op: 'throughput', target: chatTarget(k.baseUrl, k.key, model, false), concurrency, warmupMs, durationMs };
 }
 
 function spreadOf(xs: number[]): string {

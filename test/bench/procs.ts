@@ -333,6 +333,9 @@ export class ForeignCpu {
   }
 }
 
+/** Foreign CPU and steal (cores) above which a measurement is noise: the bench waits for less (bounded), ab.ts warns. */
+export const QUIET_CORES = 0.15;
+
 /** Waits (bounded) until processes outside the bench use less than `maxCores`; returns what it saw last. */
 export async function waitQuiet(maxCores: number, maxWaitMs: number, windowMs = 300): Promise<number> {
   const deadline = performance.now() + maxWaitMs;

@@ -24,8 +24,9 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { LoadGen } from './loadgen-client.js';
+import { chatBody, chatTarget } from './requests.js';
 import { coldDaemonCommand, COMBO_PASS, COMBO_TRANSLATE, prepareColdHome, REPO_ROOT, startKrouter, type ColdHome, type Krouter } from './krouter-setup.js';
-import { coldStart, cpuPlan, fetchJson, ForeignCpu, freePort, killAllSync, pin, procTicks, RssSampler, rssKb, sleep, spawnListening, TICKS_PER_SEC, waitQuiet, type CpuPlan, type Proc } from './procs.js';
+import { coldStart, cpuPlan, fetchJson, ForeignCpu, freePort, killAllSync, pin, procTicks, RssSampler, rssKb, sleep, spawnListening, TICKS_PER_SEC, QUIET_CORES, waitQuiet, type CpuPlan, type Proc } from './procs.js';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './profile-summary.js';
 import { FRAME_MARKER, type LatencyOp, type LatencyResult, type LoadOp, type LoadResult, type LoadTarget, type MockStats, type StreamResult, type ThroughputOp, type ThroughputResult } from './protocol.js';
 import { mean, median, percentileSorted, slope, sortedCopy, spread, type Spread } from './stats.js';
@@ -108,22 +109,6 @@ function configArg(text: string): Record<string, Record<string, unknown>> {
 
 // ------------------------------------------------------------------ requests
 
-const SYSTEM = 'You are a careful coding assistant. Answer briefly, in plain text, and say so when you are not sure. '.repeat(3);
-const USER = 'Here is a small function; explain what it does and suggest one improvement:\n\nfunction add(a, b) {\n  return a + b;\n}\n'.repeat(5);
-
-function chatBody(model: string, stream: boolean): string {
-  return JSON.stringify({
-    model,
-    messages: [
-      { role: 'system', content: SYSTEM },
-      { role: 'user', content: USER },
-    ],
-    max_tokens: 256,
-    temperature: 0.2,
-    stream,
-  });
-}
-
 interface Endpoint {
   name: string;
   base: string;
@@ -133,11 +118,7 @@ interface Endpoint {
 }
 
 function target(e: Endpoint, stream: boolean): LoadTarget {
-  return {
-    url: `${e.base}/v1/chat/completions`,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${e.key}`, 'user-agent': 'krouter-bench/1' },
-    body: chatBody(e.model, stream),
-  };
+  return chatTarget(e.base, e.key, e.model, stream);
 }
 
 async function sanityCheck(e: Endpoint): Promise<void> {
@@ -210,8 +191,6 @@ function log(msg: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 }
 
-/** Foreign CPU (cores) above which an op waits for the machine to calm down (bounded by the run's quiet budget). */
-const QUIET_CORES = 0.15;
 
 /**
  * Runs one op: first waits (bounded) for other processes on the machine to

@@ -42,7 +42,7 @@ export function resolvePlan(model: string, catalog: Catalog, nextTurn: (combo: s
   } else {
     const ref = parseTargetRef(model);
     if (ref === null || !catalog.provider(ref.provider)) return null;
-    plan = { model, kind: 'direct', strategy: null, targets: [{ provider: ref.provider, model: ref.model, id: ref.id, via: [] }] };
+    plan = { model, kind: 'direct', strategy: null, targets: [planned(ref, [])] };
   }
   if (cache.plans.size >= MAX_CACHED_PLANS) cache.plans.clear();
   cache.plans.set(model, plan);
@@ -56,6 +56,11 @@ export function resolvePlan(model: string, catalog: Catalog, nextTurn: (combo: s
  */
 const plans = new WeakMap<Catalog, { generation: number; plans: Map<string, Plan> }>();
 const MAX_CACHED_PLANS = 1_024;
+
+/** A target of a plan, built member by member (a spread adding `via` measured far dearer on the /v1 path). */
+function planned(ref: TargetRef, via: string[]): PlannedTarget {
+  return { provider: ref.provider, model: ref.model, id: ref.id, via };
+}
 
 /** Appends the targets of combo `name` to `out`; true when a round-robin turn decided their order. */
 function expand(name: string, via: string[], catalog: Catalog, nextTurn: (combo: string) => number, out: PlannedTarget[], seen: Set<string>): boolean {
@@ -77,7 +82,7 @@ function expand(name: string, via: string[], catalog: Catalog, nextTurn: (combo:
     const ref = parseTargetRef(t);
     if (ref === null || seen.has(ref.id)) continue;
     seen.add(ref.id);
-    out.push({ provider: ref.provider, model: ref.model, id: ref.id, via: path });
+    out.push(planned(ref, path));
   }
   return rotated;
 }

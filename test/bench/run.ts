@@ -205,8 +205,9 @@ function log(msg: string): void {
 function redoLine(trials: readonly Trial[]): string {
   const redone = trials.flatMap((t) => t.redone);
   if (redone.length === 0) return '';
-  const kept = trials.reduce((a, t) => a + t.noise.length, 0);
-  return `; ${redone.length} measurements were thrown away and run again (others took ${median(redone.map((r) => r.cores)).toFixed(2)} cores, median, during them; > ${QUIET_CORES} cores, at most ${MAX_REDOS} re-runs each), ${kept} kept`;
+  const kept = trials.flatMap((t) => t.noise);
+  const stillNoisy = kept.filter((n) => n.cores > QUIET_CORES).length;
+  return `; ${redone.length} measurements were thrown away and run again (others took ${median(redone.map((r) => r.cores)).toFixed(2)} cores, median, during them; > ${QUIET_CORES} cores, at most ${MAX_REDOS} re-runs each), ${kept.length} kept, of which ${stillNoisy} still above ${QUIET_CORES} cores`;
 }
 
 /** At most this many re-runs of one measurement during which others took more than QUIET_CORES. */

@@ -222,9 +222,10 @@ const MAX_REDOS = 2;
  * on this KVM host the neighbours' load comes in bursts of seconds, and a
  * slice that met one says more about them than about the proxy. Every
  * endpoint is under the same rule; what was thrown away is counted in the
- * report.
+ * report. A run that `failed` (an error, a lost frame) is always kept: a
+ * failure is a finding whatever the load.
  */
-async function quietly<T>(c: Ctx, what: string, measure: () => Promise<T>): Promise<T> {
+async function quietly<T>(c: Ctx, what: string, measure: () => Promise<T>, failed: (r: T) => boolean): Promise<T> {
   for (let redo = 0; ; redo++) {
     if (c.quietBudgetMs > 0) {
       const t0 = performance.now();
@@ -235,7 +236,7 @@ async function quietly<T>(c: Ctx, what: string, measure: () => Promise<T>): Prom
     const t0 = performance.now();
     const r = await measure();
     const cores = foreign.cores();
-    if (cores > QUIET_CORES && redo < MAX_REDOS && c.redoBudgetMs > 0) {
+    if (cores > QUIET_CORES && redo < MAX_REDOS && c.redoBudgetMs > 0 && !failed(r)) {
       c.redoBudgetMs -= performance.now() - t0;
       c.redone.push({ what, cores });
       continue;
@@ -247,7 +248,7 @@ async function quietly<T>(c: Ctx, what: string, measure: () => Promise<T>): Prom
 
 /** One op, measured quietly (above), sampling the RSS of the process under test (keeping the largest seen, thrown-away runs included). */
 function measured<R extends LoadResult>(c: Ctx, e: Endpoint, op: LoadOp, timeoutMs: number): Promise<R & ServerCpu> {
-  return quietly(c, `${op.op} ${e.name}`, () => measureOnce<R>(c, e, op, timeoutMs));
+  return quietly(c, `${op.op} ${e.name}`, () => measureOnce<R>(c, e, op, timeoutMs), (r) => r.errors > 0);
 }
 
 async function measureOnce<R extends LoadResult>(c: Ctx, e: Endpoint, op: LoadOp, timeoutMs: number): Promise<R & ServerCpu> {
@@ -366,7 +367,7 @@ function streamMeasure(c: Ctx, e: Endpoint): Promise<StreamMeasure> {
     const r = await measureOnce<StreamResult>(c, e, { op: 'stream', target: target(e, true), streams: c.p.streams, marker: FRAME_MARKER, warmBody: chatBody(e.model, false), maxMs: expectedMs * 4 + 30_000 }, expectedMs * 4 + 60_000);
     const s = await fetchJson<MockStats>(`${c.mockUrl}/_bench/stats`);
     return { ...r, framesSent: s.framesSent, lost: s.framesSent - r.framesReceived, streamsCut: s.streamsCut };
-  });
+  }, (r) => r.errors > 0 || r.lost !== 0 || r.streamsCut > 0);
 }
 
 async function runTrial(c: Ctx, i: number): Promise<Trial> {

@@ -153,6 +153,12 @@ interface StreamMeasure extends StreamResult, ServerCpu {
   streamsCut: number;
 }
 
+/** A measurement (`what`, e.g. "throughput krouter") and the CPU, in cores, other processes and the host took during it. */
+interface NoiseSeen {
+  what: string;
+  cores: number;
+}
+
 interface Trial {
   trial: number;
   latency?: Record<'direct' | 'bare' | 'kr' | 'krTr', LatencyResult & ServerCpu>;
@@ -165,9 +171,9 @@ interface Trial {
   /** Cold start: spawn → first 200 of each fresh start (ms) and its idle RSS (KiB) once it served 3 requests and idled 2 s. */
   cold?: { bareMs: number[]; krMs: number[]; bareIdleKb: number[]; krIdleKb: number[] };
   /** CPU (in cores) used by processes outside the bench during each measured op. */
-  noise: Array<{ what: string; cores: number }>;
+  noise: NoiseSeen[];
   /** Measurements thrown away and run again because others took more than QUIET_CORES during them. */
-  redone: Array<{ what: string; cores: number }>;
+  redone: NoiseSeen[];
 }
 
 interface Ctx {
@@ -187,11 +193,11 @@ interface Ctx {
   rssLoad: { bare: number; kr: number };
   rssByPhase: Record<string, number>;
   /** What the current trial saw of other processes' CPU use. */
-  noise: Array<{ what: string; cores: number }>;
+  noise: NoiseSeen[];
   /** Time still allowed for waiting until the machine is quiet (other people's test runs), in ms. */
   quietBudgetMs: number;
   /** What the current trial threw away and ran again (see `quietly`). */
-  redone: Array<{ what: string; cores: number }>;
+  redone: NoiseSeen[];
   /** Time still allowed for measurements thrown away, in ms. */
   redoBudgetMs: number;
 }
@@ -201,6 +207,9 @@ function log(msg: string): void {
 }
 
 
+/** At most this many re-runs of one measurement during which others took more than QUIET_CORES. */
+const MAX_REDOS = 2;
+
 /** The report's account of the measurements thrown away (empty when none was). */
 function redoLine(trials: readonly Trial[]): string {
   const redone = trials.flatMap((t) => t.redone);
@@ -209,9 +218,6 @@ function redoLine(trials: readonly Trial[]): string {
   const stillNoisy = kept.filter((n) => n.cores > QUIET_CORES).length;
   return `; ${redone.length} measurements were thrown away and run again (others took ${median(redone.map((r) => r.cores)).toFixed(2)} cores, median, during them; > ${QUIET_CORES} cores, at most ${MAX_REDOS} re-runs each), ${kept.length} kept, of which ${stillNoisy} still above ${QUIET_CORES} cores`;
 }
-
-/** At most this many re-runs of one measurement during which others took more than QUIET_CORES. */
-const MAX_REDOS = 2;
 
 /**
  * Runs one measurement (`what`, e.g. "throughput krouter"): first waits
